@@ -1,0 +1,102 @@
+// Merges defaults < TINYHTTP_* environment < CLI flags, validates every value against the options
+// table, and returns one deep-frozen ServerConfig. Every problem is one ConfigError line.
+
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../errors/http-error';
+import { OPTIONS, OptionName, OptionSpec, ServerConfig, toFlagName } from './options';
+
+export type RawOptions = Partial<Record<OptionName, unknown>>;
+
+export interface LoadInputs {
+  /** Values the user gave on the command line (absent = not given). */
+  readonly cli: RawOptions;
+  readonly env: NodeJS.ProcessEnv;
+  /** Per-binary defaults that differ from the table (`tinyhttp` defaults to async). */
+  readonly defaults?: RawOptions;
+  /** Directory a relative root is resolved against. */
+  readonly cwd?: string;
+}
+
+interface Source {
+  readonly value: unknown;
+  /** How the user spelled it, for messages: `--port` or `TINYHTTP_PORT`. */
+  readonly label: string;
+  readonly explicit: boolean;
+}
+
+export function loadConfig(inputs: LoadInputs): ServerConfig {
+  const values: Record<string, unknown> = {};
+  const explicit = new Set<OptionName>();
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const source = pickSource(name, inputs);
+    if (source.explicit) explicit.add(name);
+    values[name] = coerce(OPTIONS[name], source);
+  }
+
+  // --threads implies the threaded engine; asking for both async and threads is a contradiction.
+  if (explicit.has('threads')) {
+    if (explicit.has('mode') && values.mode !== 'threaded') {
+      throw new ConfigError('--threads requires --mode threaded (got --mode async)');
+    }
+    values.mode = 'threaded';
+  }
+  values.root = resolveRoot(String(values.root), inputs.cwd ?? process.cwd());
+  return Object.freeze(values) as unknown as ServerConfig;
+}
+
+function pickSource(name: OptionName, inputs: LoadInputs): Source {
+  const spec = OPTIONS[name];
+  const flag = name === 'root' ? 'root' : '--' + toFlagName(name);
+  const fromCli = inputs.cli[name];
+  if (fromCli !== undefined) return { value: fromCli, label: flag, explicit: true };
+  const fromEnv = inputs.env[spec.env];
+  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, label: spec.env, explicit: true };
+  const fromBinary = inputs.defaults?.[name];
+  if (fromBinary !== undefined) return { value: fromBinary, label: flag, explicit: false };
+  return { value: spec.default, label: flag, explicit: false };
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+function coerce(spec: OptionSpec, source: Source): unknown {
+  const { value, label } = source;
+  const shown = JSON.stringify(Array.isArray(value) ? value.join(' ') : String(value));
+  switch (spec.type) {
+    case 'string':
+      if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a non-empty string (got ${shown})`);
+      return value;
+    case 'boolean': {
+      if (typeof value === 'boolean') return value;
+      const word = String(value).toLowerCase();
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      throw new ConfigError(`${label} must be true or false (got ${shown})`);
+    }
+    case 'integer': {
+      const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+      if (!/^[0-9]+$/.test(text) || Number(text) < spec.min || Number(text) > spec.max) {
+        throw new ConfigError(`${label} must be an integer from ${spec.min} to ${spec.max} (got ${shown})`);
+      }
+      return Number(text);
+    }
+    case 'choice':
+      if (typeof value !== 'string' || !spec.choices.includes(value)) {
+        throw new ConfigError(`${label} must be one of ${spec.choices.join(', ')} (got ${shown})`);
+      }
+      return value;
+  }
+}
+
+function resolveRoot(root: string, cwd: string): string {
+  const absolute = path.resolve(cwd, root);
+  let real: string;
+  try {
+    real = realpathSync(absolute);
+  } catch {
+    throw new ConfigError(`root ${JSON.stringify(root)} does not exist`);
+  }
+  if (!statSync(real).isDirectory()) throw new ConfigError(`root ${JSON.stringify(root)} is not a directory`);
+  return real;
+}

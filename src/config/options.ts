@@ -1,0 +1,120 @@
+// The one options table: type, default, environment variable and help text of every option.
+// cli/args.ts derives the yargs definition from it and config/load.ts the validation, so a
+// default is written exactly once (STYLE.md §6).
+
+import os from 'node:os';
+
+export type OptionSpec =
+  | { readonly type: 'string'; readonly default: string; readonly env: string; readonly describe: string }
+  | { readonly type: 'boolean'; readonly default: boolean; readonly env: string; readonly describe: string }
+  | {
+      readonly type: 'integer';
+      readonly default: number;
+      readonly min: number;
+      readonly max: number;
+      readonly env: string;
+      readonly describe: string;
+    }
+  | {
+      readonly type: 'choice';
+      readonly default: string;
+      readonly choices: readonly string[];
+      readonly env: string;
+      readonly describe: string;
+    };
+
+export const DEFAULT_PORT = 6789;
+export const DEFAULT_GRACE_PERIOD_SECONDS = 10;
+
+/** Keys are the camelCase config names; the flag is the kebab-case form (`logFormat` → `--log-format`). */
+export const OPTIONS = {
+  root: {
+    type: 'string',
+    default: '.',
+    env: 'TINYHTTP_ROOT',
+    describe: 'Directory to serve (the positional argument)',
+  },
+  port: {
+    type: 'integer',
+    default: DEFAULT_PORT,
+    min: 0,
+    max: 65535,
+    env: 'TINYHTTP_PORT',
+    describe: 'TCP port to listen on (0 picks a free port)',
+  },
+  host: {
+    type: 'string',
+    default: '127.0.0.1',
+    env: 'TINYHTTP_HOST',
+    describe: 'Address to bind; use 0.0.0.0 to accept connections from other machines',
+  },
+  mode: {
+    type: 'choice',
+    default: 'threaded',
+    choices: ['async', 'threaded'],
+    env: 'TINYHTTP_MODE',
+    describe: 'Engine: async (all on the event loop) or threaded (file work in a worker pool)',
+  },
+  threads: {
+    type: 'integer',
+    default: os.availableParallelism(),
+    min: 1,
+    max: 256,
+    env: 'TINYHTTP_THREADS',
+    describe: 'Worker threads for the threaded engine (default: CPU count); implies --mode threaded',
+  },
+  listing: {
+    type: 'boolean',
+    default: true,
+    env: 'TINYHTTP_LISTING',
+    describe: 'Directory listings when no index.html exists (--no-listing turns them off)',
+  },
+  logFormat: {
+    type: 'choice',
+    default: 'combined',
+    choices: ['combined', 'json'],
+    env: 'TINYHTTP_LOG_FORMAT',
+    describe: 'Access log format',
+  },
+  quiet: {
+    type: 'boolean',
+    default: false,
+    env: 'TINYHTTP_QUIET',
+    describe: 'No access log; start-up line and errors only',
+  },
+  debug: {
+    type: 'boolean',
+    default: false,
+    env: 'TINYHTTP_DEBUG',
+    describe: 'Also log request and response headers (credentials and cookies redacted)',
+  },
+  gracePeriod: {
+    type: 'integer',
+    default: DEFAULT_GRACE_PERIOD_SECONDS,
+    min: 0,
+    max: 3600,
+    env: 'TINYHTTP_GRACE_PERIOD',
+    describe: 'Seconds in-flight responses get to finish on SIGINT/SIGTERM',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** The validated, frozen configuration every other module receives. */
+export interface ServerConfig {
+  /** Real, absolute path of the served directory. */
+  readonly root: string;
+  readonly port: number;
+  readonly host: string;
+  readonly mode: 'async' | 'threaded';
+  readonly threads: number;
+  readonly listing: boolean;
+  readonly logFormat: 'combined' | 'json';
+  readonly quiet: boolean;
+  readonly debug: boolean;
+  readonly gracePeriod: number;
+}
+
+export function toFlagName(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase());
+}

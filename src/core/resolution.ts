@@ -1,0 +1,61 @@
+// The plain data that crosses from the resolve core (event loop or pool worker) to the pipeline.
+// Everything here must survive structured cloning: no classes, no functions.
+
+/** What a stage asks the resolve core. */
+export interface ResolveRequest {
+  /** Normalised, decoded path segments (see http/target.ts). */
+  readonly segments: readonly string[];
+  readonly trailingSlash: boolean;
+  /** False for HEAD and other requests that never send the bytes. */
+  readonly wantBody: boolean;
+}
+
+export interface FileEntry {
+  readonly kind: 'file';
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly etag: string;
+  readonly contentType: string;
+  /** The whole file, for files up to the small-file threshold when a body was wanted. */
+  readonly body?: Uint8Array;
+  /**
+   * An open descriptor for larger files: the file that was checked is the file that is served.
+   * The receiver owns it and must close it on every path (pipeline/respond.ts does).
+   */
+  readonly fd?: number;
+}
+
+export interface ListingEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface ListingModel {
+  readonly kind: 'listing';
+  /** Sorted: directories first, then by name (code-point order). */
+  readonly entries: readonly ListingEntry[];
+  /** True when the directory had more entries than the listing cap. */
+  readonly truncated: boolean;
+}
+
+export type FileResolution =
+  | FileEntry
+  | ListingModel
+  /** A directory named without its trailing slash: the pipeline redirects. */
+  | { readonly kind: 'directory' }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'denied' }
+  /** A file-system error other than not-found/denied, as its errno code (EMFILE, EIO…). */
+  | { readonly kind: 'failed'; readonly errno: string };
+
+/** Options of the resolve core; passed to pool workers as workerData, so plain data only. */
+export interface ResolverOptions {
+  /** Real path of the served root (already passed through realpath). */
+  readonly root: string;
+  readonly listing: boolean;
+  readonly indexNames: readonly string[];
+  /** Files up to this size come back as bytes; larger ones as an open descriptor. */
+  readonly smallFileMaxBytes: number;
+}

@@ -1,0 +1,171 @@
+// The shared resolve core: normalised path → FileResolution. The async engine calls it on the
+// event loop, the threaded engine inside piscina workers; nothing here knows which.
+// SECURITY: this is where containment is enforced (realpath + path.relative, never startsWith).
+
+import { BigIntStats, closeSync as closeFd, constants as fsConstants, fstat, open, promises as fs, read, Stats } from 'node:fs';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { contentTypeFor } from './mime';
+import { computeETag } from './etag';
+import { readListing } from './listing';
+import type { FileEntry, FileResolution, ResolveRequest, ResolverOptions } from './resolution';
+import { isServableRealPath } from './containment';
+
+const openAsync = promisify(open);
+
+function fstatAsync(fd: number): Promise<BigIntStats> {
+  return new Promise((resolve, reject) => fstat(fd, { bigint: true }, (error, stats) => (error ? reject(error) : resolve(stats))));
+}
+
+function readAsync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
+  );
+}
+
+/** Closing never blocks on a regular file, and a sync close cannot be forgotten on any path. */
+function closeSync(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch {
+    // already closed: nothing to release
+  }
+}
+
+const MISSING: FileResolution = { kind: 'missing' };
+const DENIED: FileResolution = { kind: 'denied' };
+const DIRECTORY: FileResolution = { kind: 'directory' };
+
+// O_NONBLOCK: if a FIFO were swapped in between stat and open, open still returns at once.
+// O_NOFOLLOW: the last component must not have become a symlink since realpath.
+const OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW;
+
+export type Resolver = (request: ResolveRequest) => Promise<FileResolution>;
+
+export function createResolver(options: ResolverOptions): Resolver {
+  const { root, listing, indexNames, smallFileMaxBytes } = options;
+
+  /** Real path of `candidate` if it stays inside the root and is not hidden; else a resolution. */
+  async function toContainedRealPath(candidate: string): Promise<string | FileResolution> {
+    let real: string;
+    try {
+      real = await fs.realpath(candidate);
+    } catch (error) {
+      return fromFsError(error);
+    }
+    // SECURITY: symlinks may point anywhere; only the real path decides.
+    return isServableRealPath(root, real) ? real : MISSING;
+  }
+
+  async function resolveRegularFile(real: string, stats: Stats, wantBody: boolean): Promise<FileResolution> {
+    // A plain numeric descriptor, not a FileHandle: it may outlive this call (handed to the main
+    // thread to stream), and a FileHandle would be closed by its garbage collection.
+    let fd: number;
+    try {
+      fd = await openAsync(real, OPEN_FLAGS);
+    } catch (error) {
+      return fromFsError(error);
+    }
+    let keepOpen = false;
+    try {
+      const opened = await fstatAsync(fd);
+      // The checked file must be the served file: same inode, still a regular file.
+      if (!opened.isFile() || opened.ino !== BigInt(stats.ino) || opened.dev !== BigInt(stats.dev)) return MISSING;
+      const size = Number(opened.size);
+      const entry: FileEntry = {
+        kind: 'file',
+        size,
+        mtimeMs: Number(opened.mtimeNs / 1_000_000n),
+        etag: computeETag(opened.size, opened.mtimeNs),
+        contentType: contentTypeFor(real),
+      };
+      if (!wantBody) return entry;
+      if (size <= smallFileMaxBytes) {
+        const body = await readWhole(fd, size);
+        return { ...entry, size: body.length, body };
+      }
+      keepOpen = true;
+      return { ...entry, fd };
+    } catch (error) {
+      return fromFsError(error);
+    } finally {
+      if (!keepOpen) closeSync(fd);
+    }
+  }
+
+  async function resolveDirectory(real: string, wantBody: boolean): Promise<FileResolution> {
+    for (const indexName of indexNames) {
+      const contained = await toContainedRealPath(path.join(real, indexName));
+      if (typeof contained !== 'string') continue;
+      const stats = await statOrNull(contained);
+      if (stats?.isFile()) return resolveRegularFile(contained, stats, wantBody);
+    }
+    if (!listing) return MISSING;
+    try {
+      return await readListing(root, real);
+    } catch (error) {
+      return fromFsError(error);
+    }
+  }
+
+  return async function resolveFile(request: ResolveRequest): Promise<FileResolution> {
+    const contained = await toContainedRealPath(path.join(root, ...request.segments));
+    if (typeof contained !== 'string') return contained;
+
+    let stats: Stats;
+    try {
+      stats = await fs.stat(contained);
+    } catch (error) {
+      return fromFsError(error);
+    }
+    if (stats.isDirectory()) {
+      return request.trailingSlash ? resolveDirectory(contained, request.wantBody) : DIRECTORY;
+    }
+    // `file.txt/` names a directory that does not exist.
+    if (request.trailingSlash) return MISSING;
+    // SECURITY: FIFOs, sockets and devices are refused here, before anything opens them.
+    if (!stats.isFile()) return MISSING;
+    return resolveRegularFile(contained, stats, request.wantBody);
+  };
+}
+
+async function statOrNull(file: string): Promise<Stats | null> {
+  try {
+    return await fs.stat(file);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a small file into its own ArrayBuffer, so a worker can transfer it without a copy. */
+async function readWhole(fd: number, size: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(new ArrayBuffer(size));
+  let offset = 0;
+  while (offset < size) {
+    const bytesRead = await readAsync(fd, bytes, offset, size - offset, offset);
+    if (bytesRead === 0) break; // truncated since fstat: serve what exists, shorter
+    offset += bytesRead;
+  }
+  return offset === size ? bytes : bytes.slice(0, offset);
+}
+
+/**
+ * The one mapping from file-system errors to resolutions (send's onStatError, Caddy's openFile);
+ * pipeline/resolve.ts turns the kinds into statuses.
+ */
+export function fromFsError(error: unknown): FileResolution {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ENAMETOOLONG':
+    case 'ELOOP':
+    case 'EINVAL':
+      return MISSING;
+    case 'EACCES':
+    case 'EPERM':
+      return DENIED;
+    default:
+      return { kind: 'failed', errno: code ?? 'EUNKNOWN' };
+  }
+}

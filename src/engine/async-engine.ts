@@ -1,0 +1,15 @@
+// AsyncEngine: the resolve core runs on the event loop, its I/O on libuv's thread pool.
+
+import { createResolver } from '../core/resolve-file';
+import type { ResolverOptions } from '../core/resolution';
+import type { Engine } from './engine';
+
+export function createAsyncEngine(options: ResolverOptions): Engine {
+  const resolve = createResolver(options);
+  return {
+    mode: 'async',
+    threads: 0,
+    resolve,
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,14 @@
+// The Engine decides where the resolve core runs; the pipeline sees only this interface.
+
+import type { FileResolution, ResolveRequest } from '../core/resolution';
+
+export type EngineMode = 'async' | 'threaded';
+
+export interface Engine {
+  readonly mode: EngineMode;
+  /** Worker threads doing the resolve work (0 for the async engine). */
+  readonly threads: number;
+  /** Never rejects with a client-visible message: failures are HttpErrors or `failed` resolutions. */
+  resolve(request: ResolveRequest): Promise<FileResolution>;
+  close(): Promise<void>;
+}

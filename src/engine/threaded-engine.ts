@@ -1,0 +1,56 @@
+// ThreadedEngine: the resolve core runs in a piscina pool (workers/resolve.ts); the primary
+// thread only parses, negotiates and writes. A failed or dead worker fails only its own task.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import type { FileResolution, ResolveRequest, ResolverOptions } from '../core/resolution';
+import { HttpError } from '../errors/http-error';
+import type { Engine } from './engine';
+
+export interface ThreadedEngineOptions {
+  readonly threads: number;
+  /** Compiled worker module; tests substitute a wrapper around the real one. */
+  readonly workerFilename?: string;
+}
+
+/**
+ * piscina loads compiled JavaScript, so the worker is `dist/workers/resolve.js` whether this file
+ * runs from `dist/` (production) or from `src/` through ts-jest (tests, after `npm run build`).
+ */
+export function findWorkerFilename(): string {
+  const besideThisFile = path.resolve(__dirname, '../../workers/resolve.js');
+  if (existsSync(besideThisFile)) return besideThisFile;
+  const built = path.resolve(__dirname, '../../dist/workers/resolve.js');
+  if (existsSync(built)) return built;
+  throw new Error('compiled worker not found; run "npm run build" first');
+}
+
+export function createThreadedEngine(resolverOptions: ResolverOptions, options: ThreadedEngineOptions): Engine {
+  const pool = new Piscina({
+    filename: options.workerFilename ?? findWorkerFilename(),
+    minThreads: options.threads,
+    maxThreads: options.threads,
+    idleTimeout: Infinity,
+    workerData: resolverOptions,
+    // Descriptors a worker opens are handed to the primary thread, which streams and closes them.
+    // With tracking on, Node would close them again when the worker exits, possibly after the
+    // number was reused for another file: a wrong-file-served hazard.
+    trackUnmanagedFds: false,
+  });
+  // A worker that dies is replaced by piscina; its task rejects and is answered below.
+  pool.on('error', () => undefined);
+
+  return {
+    mode: 'threaded',
+    threads: options.threads,
+    async resolve(request: ResolveRequest): Promise<FileResolution> {
+      try {
+        return (await pool.run(request)) as FileResolution;
+      } catch (cause) {
+        throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
+      }
+    },
+    close: () => pool.destroy(),
+  };
+}

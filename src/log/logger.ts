@@ -1,0 +1,159 @@
+// winston factory: an access log (stdout; combined log format or JSON) and an application log
+// (info to stdout, warnings and errors to stderr). `--quiet` turns the access log off entirely,
+// so no per-request work is done; `--debug` adds redacted header dumps.
+
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import Transport from 'winston-transport';
+
+export interface AccessEntry {
+  readonly remoteAddress: string;
+  /** Authenticated principal, or undefined for anonymous requests. */
+  readonly user: string | undefined;
+  readonly method: string;
+  /** Raw request-target as received (escaped when written). */
+  readonly target: string;
+  readonly httpVersion: string;
+  readonly status: number;
+  /** Body bytes sent; undefined when the response was cut short. */
+  readonly bytes: number | undefined;
+  readonly referer: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly durationMs: number;
+  readonly engine: string;
+}
+
+export interface Logger {
+  /** False under --quiet: callers skip building entries altogether. */
+  readonly accessEnabled: boolean;
+  readonly debugEnabled: boolean;
+  access(entry: AccessEntry): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+export interface LoggerOptions {
+  readonly format: 'combined' | 'json';
+  readonly quiet: boolean;
+  readonly debug: boolean;
+  /** Destinations; default process.stdout / process.stderr. Tests pass their own. */
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+}
+
+/** SECURITY: these header values never reach a log, at any level. */
+export const REDACTED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+export const REDACTED = '[redacted]';
+
+export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const safe: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    safe[name] = REDACTED_HEADERS.has(name.toLowerCase()) ? REDACTED : value;
+  }
+  return safe;
+}
+
+/** Writes each formatted line to a stream chosen by level; cheaper than winston's Console transport. */
+class LineTransport extends Transport {
+  constructor(
+    private readonly out: Writable,
+    private readonly err: Writable,
+  ) {
+    super();
+  }
+
+  override log(info: winston.Logform.TransformableInfo, next: () => void): void {
+    const line = (info[Symbol.for('message')] as string) + '\n';
+    (info.level === 'error' || info.level === 'warn' ? this.err : this.out).write(line);
+    next();
+  }
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const json = options.format === 'json';
+
+  const appFormat = json
+    ? winston.format.combine(winston.format.timestamp(), winston.format.json())
+    : winston.format.combine(
+        winston.format.timestamp(),
+        winston.format.printf(({ timestamp, level, message, ...fields }) => {
+          const extra = Object.keys(fields).length > 0 ? ' ' + JSON.stringify(fields) : '';
+          return `${String(timestamp)} ${level} ${String(message)}${extra}`;
+        }),
+      );
+  const app = winston.createLogger({
+    level: options.debug ? 'debug' : 'info',
+    format: appFormat,
+    transports: [new LineTransport(stdout, stderr)],
+  });
+
+  const accessFormat = json
+    ? winston.format.json()
+    : winston.format.printf((info) => String(info.message));
+  const accessLog = winston.createLogger({
+    level: 'info',
+    silent: options.quiet,
+    format: accessFormat,
+    transports: [new LineTransport(stdout, stderr)],
+  });
+
+  return {
+    accessEnabled: !options.quiet,
+    debugEnabled: options.debug,
+    access(entry) {
+      if (json) accessLog.info({ message: 'access', time: new Date().toISOString(), ...entry });
+      else accessLog.info(formatCombined(entry));
+    },
+    debug: (message, fields) => app.debug(message, fields),
+    info: (message, fields) => app.info(message, fields),
+    warn: (message, fields) => app.warn(message, fields),
+    error: (message, fields) => app.error(message, fields),
+    close: async () => {
+      accessLog.close();
+      app.close();
+    },
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+let clfSecond = -1;
+let clfText = '';
+
+/** `10/Oct/2000:13:55:36 +0000`, recomputed once a second at most. */
+function clfTimestamp(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== clfSecond) {
+    const d = new Date(second * 1000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    clfText =
+      `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+      `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+    clfSecond = second;
+  }
+  return clfText;
+}
+
+/** Escapes quotes, backslashes and control bytes as nginx does (\xHH), so a line is one line. */
+export function escapeLogField(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\uffff"\\]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** Combined Log Format plus duration and engine: `... "referer" "agent" 0.4ms async`. */
+export function formatCombined(entry: AccessEntry, now = Date.now()): string {
+  return (
+    `${entry.remoteAddress} - ${entry.user === undefined ? '-' : escapeLogField(entry.user)} [${clfTimestamp(now)}] ` +
+    `"${escapeLogField(entry.method)} ${escapeLogField(entry.target)} HTTP/${entry.httpVersion}" ` +
+    `${entry.status} ${entry.bytes === undefined ? '-' : entry.bytes} ` +
+    `"${entry.referer === undefined ? '-' : escapeLogField(entry.referer)}" ` +
+    `"${entry.userAgent === undefined ? '-' : escapeLogField(entry.userAgent)}" ` +
+    `${entry.durationMs.toFixed(1)}ms ${entry.engine}`
+  );
+}

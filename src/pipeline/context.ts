@@ -1,0 +1,27 @@
+// RequestContext: what one request carries from stage to stage.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FileResolution } from '../core/resolution';
+import type { ByteRange } from '../http/range';
+import type { RequestTarget } from '../http/target';
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** process.hrtime.bigint() at arrival, for the access log's duration. */
+  readonly startedAt: bigint;
+  /** Set by the guard stage. */
+  target?: RequestTarget;
+  /** Set by the resolve stage. */
+  resolution?: FileResolution;
+  /** Open descriptor of the file to stream; whoever takes it clears this and must close it. */
+  fd?: number;
+  /** Satisfiable byte ranges chosen by the range stage (absent: the whole representation). */
+  ranges?: readonly ByteRange[];
+  /** Authenticated principal name, when authentication is configured and succeeded. */
+  principal?: string;
+  /** Body bytes actually handed to the socket; undefined until a response completes. */
+  bytesSent?: number;
+}
+
+export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';

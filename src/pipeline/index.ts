@@ -1,0 +1,94 @@
+// The request pipeline: the one place where the order of stages is decided.
+//
+//   1. guard        Host, method, request-target → ctx.target          400 / 405 / 414, OPTIONS 204
+//   2. security     dotfiles on the normalised path                     404
+//      (authenticate and authorize slot in here, before the file system is touched)
+//   3. resolve      Engine.resolve → ctx.resolution (async or threaded) 404 / 403 / 503
+//   4. conditional  If-Match, If-None-Match, If-(Un)Modified-Since     412 / 304
+//   5. range        Range, If-Range → ctx.ranges                        416
+//   6. respond      headers and body; listing; trailing-slash redirect  200 / 206 / 301
+//
+// Stages 1–5 may end the request; only respond writes a success body.
+
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../engine/engine';
+import { Logger, redactHeaders } from '../log/logger';
+import { createConditionalStage } from './conditional';
+import type { RequestContext } from './context';
+import { sendError } from './errors';
+import { createGuardStage } from './parse';
+import { createRangeStage } from './range';
+import { createResolveStage } from './resolve';
+import { createRespondStage } from './respond';
+import { createSecurityStage } from './security';
+
+export interface PipelineDeps {
+  readonly engine: Engine;
+  readonly logger: Logger;
+  /** True once shutdown began: responses then close their connection. */
+  readonly isDraining: () => boolean;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createPipeline({ engine, logger, isDraining }: PipelineDeps): RequestHandler {
+  const guard = createGuardStage();
+  const checkSecurity = createSecurityStage();
+  const resolve = createResolveStage(engine);
+  const checkPreconditions = createConditionalStage();
+  const selectRanges = createRangeStage();
+  const respond = createRespondStage(logger);
+  const observe = logger.accessEnabled || logger.debugEnabled;
+
+  async function run(ctx: RequestContext): Promise<void> {
+    if (guard(ctx) === 'done') return;
+    checkSecurity(ctx);
+    await resolve(ctx);
+    if (ctx.res.destroyed) return; // the client left while the engine worked
+    if (checkPreconditions(ctx) === 'done') return;
+    selectRanges(ctx);
+    respond(ctx);
+  }
+
+  return function handleRequest(req, res) {
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint() };
+    if (isDraining()) res.shouldKeepAlive = false;
+    if (observe) {
+      if (logger.debugEnabled) {
+        logger.debug('request', { method: req.method, target: req.url, headers: redactHeaders(req.headers) });
+      }
+      res.once('close', () => logResponse(ctx, engine.mode, logger));
+    }
+    run(ctx)
+      .catch((error: unknown) => sendError(ctx, error, logger))
+      .finally(() => {
+        // SECURITY/robustness: a descriptor nobody streamed (HEAD, 304, 412, 416, errors) is closed here.
+        if (ctx.fd !== undefined) {
+          fs.close(ctx.fd, () => undefined);
+          ctx.fd = undefined;
+        }
+      });
+  };
+}
+
+function logResponse(ctx: RequestContext, engineMode: string, logger: Logger): void {
+  const { req, res } = ctx;
+  if (logger.debugEnabled) {
+    logger.debug('response', { status: res.statusCode, headers: redactHeaders(res.getHeaders()) });
+  }
+  if (!logger.accessEnabled) return;
+  logger.access({
+    remoteAddress: req.socket.remoteAddress ?? '-',
+    user: ctx.principal,
+    method: req.method ?? '-',
+    target: req.url ?? '-',
+    httpVersion: req.httpVersion,
+    status: res.statusCode,
+    bytes: res.writableFinished ? (ctx.bytesSent ?? 0) : undefined,
+    referer: req.headers.referer,
+    userAgent: req.headers['user-agent'],
+    durationMs: Number(process.hrtime.bigint() - ctx.startedAt) / 1e6,
+    engine: engineMode,
+  });
+}

@@ -1,0 +1,185 @@
+// Stage 6, respond: headers, HEAD, bodies (bytes, a streamed descriptor, multipart ranges),
+// listings and the trailing-slash redirect. Streams use backpressure, so memory stays bounded.
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { Readable, pipeline } from 'node:stream';
+import type { FileEntry, ListingModel } from '../core/resolution';
+import { prefersJson } from '../http/accept';
+import { ByteRange, toContentRange } from '../http/range';
+import { encodePath } from '../http/target';
+import type { Logger } from '../log/logger';
+import type { RequestContext } from './context';
+import { LISTING_CSP, renderListingHtml, renderListingJson } from './render-listing';
+
+/** Read size for streamed files: large enough to keep syscalls rare, small enough to bound memory. */
+export const STREAM_CHUNK_BYTES = 256 * 1024;
+
+export function setValidatorHeaders(res: ServerResponse, file: FileEntry): void {
+  res.setHeader('ETag', file.etag);
+  res.setHeader('Last-Modified', new Date(file.mtimeMs).toUTCString());
+}
+
+export function createRespondStage(logger: Logger) {
+  return function respond(ctx: RequestContext): void {
+    const resolution = ctx.resolution!;
+    switch (resolution.kind) {
+      case 'file':
+        return sendFile(ctx, resolution, logger);
+      case 'listing':
+        return sendListing(ctx, resolution);
+      case 'directory':
+        return sendSlashRedirect(ctx);
+      default:
+        throw new Error(`respond reached with resolution ${resolution.kind}`);
+    }
+  };
+}
+
+/** Hands the open descriptor to the caller, who must close it. */
+function takeDescriptor(ctx: RequestContext): number | undefined {
+  const fd = ctx.fd;
+  ctx.fd = undefined;
+  return fd;
+}
+
+function sendFile(ctx: RequestContext, file: FileEntry, logger: Logger): void {
+  const { res } = ctx;
+  const headOnly = ctx.req.method === 'HEAD';
+  setValidatorHeaders(res, file);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+
+  const ranges = ctx.ranges;
+  if (ranges !== undefined && ranges.length > 1) return sendMultipart(ctx, file, ranges, logger);
+
+  const range = ranges?.[0];
+  const start = range?.start ?? 0;
+  const end = range?.end ?? file.size - 1;
+  const length = file.size === 0 ? 0 : end - start + 1;
+  res.statusCode = range === undefined ? 200 : 206;
+  res.setHeader('Content-Type', file.contentType);
+  res.setHeader('Content-Length', length);
+  if (range !== undefined) res.setHeader('Content-Range', toContentRange(range, file.size));
+
+  if (headOnly || length === 0) {
+    res.end();
+    ctx.bytesSent = 0;
+    return;
+  }
+  if (file.body !== undefined) {
+    const body = Buffer.from(file.body.buffer, file.body.byteOffset + start, length);
+    res.end(body);
+    ctx.bytesSent = length;
+    return;
+  }
+  const fd = takeDescriptor(ctx);
+  if (fd === undefined) throw new Error('file resolution without body or descriptor');
+  const stream = fs.createReadStream('', { fd, start, end, highWaterMark: STREAM_CHUNK_BYTES, autoClose: true });
+  streamBody(ctx, stream, logger);
+}
+
+function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly ByteRange[], logger: Logger): void {
+  const { res } = ctx;
+  const boundary = randomBytes(12).toString('hex');
+  const partHeaders = ranges.map(
+    (range) => `--${boundary}\r\nContent-Type: ${file.contentType}\r\nContent-Range: ${toContentRange(range, file.size)}\r\n\r\n`,
+  );
+  const closing = `--${boundary}--\r\n`;
+  let length = Buffer.byteLength(closing);
+  ranges.forEach((range, i) => (length += Buffer.byteLength(partHeaders[i]) + (range.end - range.start + 1) + 2));
+
+  res.statusCode = 206;
+  res.setHeader('Content-Type', `multipart/byteranges; boundary=${boundary}`);
+  res.setHeader('Content-Length', length);
+
+  const body = file.body;
+  const fd = body === undefined ? takeDescriptor(ctx) : undefined;
+  async function* generateParts(): AsyncGenerator<Buffer | string> {
+    try {
+      for (let i = 0; i < ranges.length; i++) {
+        yield partHeaders[i];
+        if (body !== undefined) yield Buffer.from(body.buffer, body.byteOffset + ranges[i].start, ranges[i].end - ranges[i].start + 1);
+        else yield* readRange(fd!, ranges[i]);
+        yield '\r\n';
+      }
+      yield closing;
+    } finally {
+      if (fd !== undefined) fs.close(fd, () => undefined);
+    }
+  }
+  streamBody(ctx, Readable.from(generateParts(), { objectMode: false }), logger);
+}
+
+/** Reads [start, end] from a descriptor in bounded chunks. */
+async function* readRange(fd: number, range: ByteRange): AsyncGenerator<Buffer> {
+  let position = range.start;
+  while (position <= range.end) {
+    const size = Math.min(STREAM_CHUNK_BYTES, range.end - position + 1);
+    const { bytesRead, buffer } = await new Promise<{ bytesRead: number; buffer: Buffer }>((resolve, reject) =>
+      fs.read(fd, Buffer.allocUnsafe(size), 0, size, position, (error, bytesRead, buffer) =>
+        error ? reject(error) : resolve({ bytesRead, buffer }),
+      ),
+    );
+    // The file shrank under us: end the body short so the client sees a truncated response.
+    if (bytesRead === 0) throw new Error('file truncated while streaming');
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+function streamBody(ctx: RequestContext, stream: Readable, logger: Logger): void {
+  // Counted as the bytes leave the file, so the access log (on 'close') sees the figure even for
+  // responses cut short.
+  let sent = 0;
+  stream.on('data', (chunk: Buffer | string) => {
+    sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    ctx.bytesSent = sent;
+  });
+  ctx.bytesSent = 0;
+  pipeline(stream, ctx.res, (error) => {
+    if (error && !isClientGone(error)) {
+      logger.error('response stream failed', { path: ctx.target?.path, cause: error.message });
+    }
+  });
+}
+
+function isClientGone(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'EPIPE';
+}
+
+function sendListing(ctx: RequestContext, listing: ListingModel): void {
+  const { res } = ctx;
+  const segments = ctx.target!.segments;
+  const json = prefersJson(ctx.req.headers.accept);
+  const body = Buffer.from(json ? renderListingJson(segments, listing) : renderListingHtml(segments, listing));
+  res.statusCode = 200;
+  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.setHeader('Vary', 'Accept');
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (!json) res.setHeader('Content-Security-Policy', LISTING_CSP);
+  res.end(ctx.req.method === 'HEAD' ? undefined : body);
+  ctx.bytesSent = ctx.req.method === 'HEAD' ? 0 : body.length;
+}
+
+/**
+ * `dir` → 301 `dir/`, keeping the query. SECURITY: the Location is rebuilt from the normalised,
+ * re-encoded segments, so it is always a single-slash absolute path on this host: a request for
+ * `//evil.example/x` can never produce `Location: //evil.example/x/`.
+ */
+function sendSlashRedirect(ctx: RequestContext): void {
+  const { res } = ctx;
+  const { segments, query } = ctx.target!;
+  const location = encodePath(segments, true) + (query === '' ? '' : '?' + query);
+  const body = 'Moved Permanently\n';
+  res.statusCode = 301;
+  res.setHeader('Location', location);
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.end(ctx.req.method === 'HEAD' ? undefined : body);
+  ctx.bytesSent = ctx.req.method === 'HEAD' ? 0 : Buffer.byteLength(body);
+}

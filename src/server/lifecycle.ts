@@ -1,0 +1,44 @@
+// Listening and graceful shutdown: stop accepting, let in-flight responses finish within the
+// grace period, close idle keep-alive connections, then force-close what remains.
+
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../errors/http-error';
+
+export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') reject(new ConfigError(`--port ${port} is already in use on ${host}`));
+      else if (error.code === 'EACCES') reject(new ConfigError(`--port ${port} on ${host}: permission denied`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(new ConfigError(`--host ${host} is not an address of this machine`));
+      } else reject(new ConfigError(`cannot listen on ${host}:${port} (${error.code ?? error.message})`));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/**
+ * Closes the server gracefully. Resolves once every connection is gone: naturally when in-flight
+ * responses end, or forcibly after `gracePeriodMs`.
+ */
+export function drain(server: http.Server, gracePeriodMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    // Keep-alive connections go idle only after their current response; sweep until all are gone.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const force = setTimeout(() => server.closeAllConnections(), gracePeriodMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

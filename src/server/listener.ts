@@ -1,0 +1,74 @@
+// Creates the listening server (node:http) with timeouts an exposed server needs, and answers
+// what Node's parser rejects or routes elsewhere: malformed requests, CONNECT.
+
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { ALLOWED_METHODS } from '../pipeline/context';
+import type { RequestHandler } from '../pipeline';
+
+/** Headers must arrive within this (slowloris); nginx's client_header_timeout is 60 s, we are stricter. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+export function createListener(handler: RequestHandler): http.Server {
+  const server = http.createServer(
+    {
+      // The guard stage checks Host itself (missing, duplicate, malformed) with our error body.
+      requireHostHeader: false,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      // How often Node checks the two timeouts above; its default of 30 s lets a slow client linger.
+      connectionsCheckingInterval: 1_000,
+    },
+    handler,
+  );
+  server.on('clientError', answerClientError);
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
+    writeRawResponse(socket, 405, { Allow: ALLOWED_METHODS });
+  });
+  return server;
+}
+
+/** Maps llhttp and timeout errors to a status; anything the parser refuses is the client's fault. */
+function statusForClientError(code: string | undefined): number {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 431;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 408;
+    default:
+      return 400;
+  }
+}
+
+/**
+ * Node calls this for requests llhttp rejects (garbage request line, Content-Length together with
+ * Transfer-Encoding, oversized headers) and for timeouts. The client gets a real answer with a Date
+ * and the connection is closed, instead of a silent reset.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  writeRawResponse(socket, statusForClientError(error.code), {});
+}
+
+function writeRawResponse(socket: Duplex, status: number, extraHeaders: Record<string, string>): void {
+  const body = `${STATUS_CODES[status]}\n`;
+  let head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+    `Date: ${new Date().toUTCString()}\r\n` +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'X-Content-Type-Options: nosniff\r\n' +
+    'Connection: close\r\n';
+  for (const [name, value] of Object.entries(extraHeaders)) head += `${name}: ${value}\r\n`;
+  socket.end(head + '\r\n' + body);
+  // A client that never reads must not hold the socket open.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}

@@ -1,0 +1,11 @@
+// Prints one plain closing line ("tests: N passed, N failed") that CI log readers understand.
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = results.numPendingTests + results.numTodoTests;
+    process.stdout.write(
+      `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed` +
+        (skipped ? `, ${skipped} skipped` : '') + '\n',
+    );
+  }
+}
+module.exports = SummaryReporter;

@@ -1,0 +1,28 @@
+// Pool worker for the threaded engine: runs the shared resolve core and moves small bodies back
+// to the primary thread as transferred ArrayBuffers (no copy). Imports core/ only.
+
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { createResolver } from '../src/core/resolve-file';
+import type { FileResolution, ResolveRequest, ResolverOptions } from '../src/core/resolution';
+
+const resolveFile = createResolver(workerData as ResolverOptions);
+
+/** Wraps a resolution so piscina transfers its body's buffer instead of cloning it. */
+function withTransferredBody(resolution: FileResolution & { body: Uint8Array }) {
+  return move({
+    get [transferableSymbol]() {
+      return [resolution.body.buffer];
+    },
+    get [valueSymbol]() {
+      return resolution;
+    },
+  } as never);
+}
+
+export default async function resolve(request: ResolveRequest): Promise<unknown> {
+  const resolution = await resolveFile(request);
+  if (resolution.kind === 'file' && resolution.body !== undefined && resolution.body.byteLength > 0) {
+    return withTransferredBody(resolution as FileResolution & { body: Uint8Array });
+  }
+  return resolution;
+}
