@@ -1,0 +1,64 @@
+// Starts a real server on 127.0.0.1 port 0 for behaviour tests, with its logs captured in memory.
+// Imports only the composition root and config, never pipeline/ (STYLE.md §7).
+
+import { PassThrough } from 'node:stream';
+import { loadConfig, RawOptions } from '../../src/config/load';
+import { createLogger } from '../../src/log/logger';
+import { startServer } from '../../src/main';
+
+export type Mode = 'async' | 'threaded';
+export const MODES: Mode[] = ['async', 'threaded'];
+
+export interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  /** Lines written to stdout (access log, info) and stderr (warn, error) so far. */
+  readonly stdout: string[];
+  readonly stderr: string[];
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Extra options as the CLI would pass them (`{ listing: false, logFormat: 'json' }`). */
+  readonly options?: RawOptions;
+  readonly workerFilename?: string;
+}
+
+function collectLines(into: string[]): PassThrough {
+  const stream = new PassThrough();
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    into.push(...lines);
+  });
+  return stream;
+}
+
+export async function startTestServer(root: string, mode: Mode, extra: TestServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({
+    cli: {
+      root,
+      port: '0',
+      host: '127.0.0.1',
+      mode,
+      ...(mode === 'threaded' ? { threads: '2' } : {}),
+      gracePeriod: '2',
+      quiet: true,
+      ...extra.options,
+    },
+    env: {},
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const logger = createLogger({
+    format: config.logFormat,
+    quiet: config.quiet,
+    debug: config.debug,
+    stdout: collectLines(stdout),
+    stderr: collectLines(stderr),
+  });
+  const running = await startServer(config, { logger, workerFilename: extra.workerFilename });
+  return { url: running.url, port: running.port, stdout, stderr, close: () => running.close() };
+}
