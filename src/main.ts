@@ -123,8 +123,6 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
     }
     throw error;
   }
-  running.logger.info(describeStart(profile.binaryName, version, running, config));
-
   const stop = (signal: NodeJS.Signals) => {
     running.logger.info(`${signal} received, finishing in-flight requests (up to ${config.gracePeriod}s)`);
     void running.close().then(
@@ -134,4 +132,6 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Announce only once the signal handlers are in place: whoever waits for this line may stop us at once.
+  running.logger.info(describeStart(profile.binaryName, version, running, config));
 }

@@ -28,8 +28,10 @@ interface Source {
 export function loadConfig(inputs: LoadInputs): ServerConfig {
   const values: Record<string, unknown> = {};
   const explicit = new Set<OptionName>();
+  const labels: Partial<Record<OptionName, string>> = {};
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     const source = pickSource(name, inputs);
+    labels[name] = source.label;
     if (source.explicit) explicit.add(name);
     values[name] = coerce(OPTIONS[name], source);
   }
@@ -37,7 +39,7 @@ export function loadConfig(inputs: LoadInputs): ServerConfig {
   // --threads implies the threaded engine; asking for both async and threads is a contradiction.
   if (explicit.has('threads')) {
     if (explicit.has('mode') && values.mode !== 'threaded') {
-      throw new ConfigError('--threads requires --mode threaded (got --mode async)');
+      throw new ConfigError(`${labels.threads} requires --mode threaded (got ${labels.mode} ${String(values.mode)})`);
     }
     values.mode = 'threaded';
   }

@@ -25,6 +25,7 @@ export type OptionSpec =
 
 export const DEFAULT_PORT = 6789;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 10;
+export const MAX_THREADS = 256;
 
 /** Keys are the camelCase config names; the flag is the kebab-case form (`logFormat` → `--log-format`). */
 export const OPTIONS = {
@@ -57,9 +58,9 @@ export const OPTIONS = {
   },
   threads: {
     type: 'integer',
-    default: os.availableParallelism(),
+    default: Math.min(os.availableParallelism(), MAX_THREADS),
     min: 1,
-    max: 256,
+    max: MAX_THREADS,
     env: 'TINYHTTP_THREADS',
     describe: 'Worker threads for the threaded engine (default: CPU count); implies --mode threaded',
   },

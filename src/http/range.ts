@@ -56,9 +56,11 @@ export function parseRange(header: string | undefined, size: number): RangeResul
   return { kind: 'ranges', ranges: coalesceRanges(satisfiable) };
 }
 
-/** Digit strings too long for a double are simply "very large", which clamps correctly. */
+/** Leading zeros are allowed (`0005`); digit strings too long for a double are simply "very
+ *  large", which clamps correctly. */
 function toPosition(digits: string): number {
-  return digits.length > 15 ? Infinity : Number(digits);
+  const significant = digits.replace(/^0+(?=\d)/, '');
+  return significant.length > 15 ? Infinity : Number(significant);
 }
 
 /** Sorts and merges overlapping or adjacent ranges (RFC 9110 §14.6 allows coalescing). */

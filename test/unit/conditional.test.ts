@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import {
   evaluatePreconditions,
   isRangeFresh,
@@ -101,22 +103,38 @@ describe('parseHttpDate', () => {
   );
 
   // Bug: asctime-date carries no zone but is UTC (RFC 9110 §5.6.7); Date.parse reads it as local time.
-  describe('in a server whose local time zone is not UTC', () => {
-    const savedTz = process.env.TZ;
-    beforeAll(() => {
-      process.env.TZ = 'America/New_York';
-    });
-    afterAll(() => {
-      if (savedTz === undefined) delete process.env.TZ;
-      else process.env.TZ = savedTz;
-    });
-
-    test.each([
+  // Jest's sandboxed process.env cannot change the time zone, so this runs parseHttpDate in a child
+  // Node process whose TZ is not UTC (the module is transpiled there with the project's TypeScript).
+  describe('in a server whose local time zone is not UTC (America/New_York)', () => {
+    const forms = [
       ['IMF-fixdate', IMF],
       ['RFC 850', 'Sunday, 06-Nov-94 08:49:37 GMT'],
       ['asctime', 'Sun Nov  6 08:49:37 1994'],
-    ])('the %s form is still read as UTC', (_form, value) => {
-      expect(parseHttpDate(value)).toBe(RFC_DATE_MS);
+    ] as const;
+    let parsedInNewYork: Record<string, number | null> = {};
+
+    beforeAll(() => {
+      const script = `
+        const ts = require('typescript');
+        const source = require('fs').readFileSync(process.argv[1], 'utf8');
+        const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+        const mod = { exports: {} };
+        new Function('exports', 'require', 'module', js)(mod.exports, require, mod);
+        const out = {};
+        for (const value of JSON.parse(process.argv[2])) out[value] = mod.exports.parseHttpDate(value) ?? null;
+        process.stdout.write(JSON.stringify(out));
+      `;
+      const child = spawnSync(
+        process.execPath,
+        ['-e', script, path.join(__dirname, '../../src/http/conditional.ts'), JSON.stringify(forms.map(([, value]) => value))],
+        { cwd: path.join(__dirname, '../..'), env: { ...process.env, TZ: 'America/New_York' }, encoding: 'utf8' },
+      );
+      if (child.status !== 0) throw new Error(`child failed: ${child.stderr}`);
+      parsedInNewYork = JSON.parse(child.stdout) as Record<string, number | null>;
+    });
+
+    test.each(forms)('the %s form is still read as UTC', (_form, value) => {
+      expect(parsedInNewYork[value]).toBe(RFC_DATE_MS);
     });
   });
 });

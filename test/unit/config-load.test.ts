@@ -1,0 +1,197 @@
+import { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type LoadInputs, type RawOptions } from '../../src/config/load';
+import { DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_PORT } from '../../src/config/options';
+import { ConfigError } from '../../src/errors/http-error';
+
+let tmp: string;
+let root: string;
+let realRoot: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'tinyhttp-config-'));
+  root = path.join(tmp, 'site');
+  mkdirSync(root);
+  writeFileSync(path.join(tmp, 'file.txt'), 'not a directory');
+  realRoot = realpathSync(root);
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** loadConfig with the temp root and an empty environment unless the caller says otherwise. */
+function load(cli: RawOptions = {}, env: NodeJS.ProcessEnv = {}, extra: Partial<LoadInputs> = {}) {
+  return loadConfig({ cli: { root, ...cli }, env, ...extra });
+}
+
+/** The ConfigError message `fn` throws; fails the test when it throws nothing or something else. */
+function configErrorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}
+
+describe('loadConfig defaults', () => {
+  test('every option gets its table default when neither env nor CLI set it', () => {
+    expect(load()).toEqual({
+      root: realRoot,
+      port: DEFAULT_PORT,
+      host: '127.0.0.1',
+      mode: 'threaded',
+      threads: os.availableParallelism(),
+      listing: true,
+      logFormat: 'combined',
+      quiet: false,
+      debug: false,
+      gracePeriod: DEFAULT_GRACE_PERIOD_SECONDS,
+    });
+  });
+
+  test('the default port is 6789 and the default host is 127.0.0.1', () => {
+    const config = load();
+    expect(config.port).toBe(6789);
+    expect(config.host).toBe('127.0.0.1');
+  });
+
+  test('the result is frozen', () => {
+    const config = load();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  test('an empty environment variable counts as unset', () => {
+    expect(load({}, { TINYHTTP_PORT: '', TINYHTTP_MODE: '' }).port).toBe(DEFAULT_PORT);
+    expect(load({}, { TINYHTTP_MODE: '' }).mode).toBe('threaded');
+  });
+
+  test('loadConfig reads only the env it is given, not process.env', () => {
+    const saved = process.env.TINYHTTP_PORT;
+    process.env.TINYHTTP_PORT = '1234';
+    try {
+      expect(load().port).toBe(DEFAULT_PORT);
+    } finally {
+      if (saved === undefined) delete process.env.TINYHTTP_PORT;
+      else process.env.TINYHTTP_PORT = saved;
+    }
+  });
+});
+
+describe('loadConfig precedence: defaults < env < CLI', () => {
+  type Row = [string, RawOptions, NodeJS.ProcessEnv, RawOptions | undefined, keyof ReturnType<typeof load>, unknown];
+  test.each<Row>([
+    ['port from the table default', {}, {}, undefined, 'port', 6789],
+    ['port from TINYHTTP_PORT', {}, { TINYHTTP_PORT: '8080' }, undefined, 'port', 8080],
+    ['port from --port over TINYHTTP_PORT', { port: '9090' }, { TINYHTTP_PORT: '8080' }, undefined, 'port', 9090],
+    ['port from --port alone', { port: '0' }, {}, undefined, 'port', 0],
+    ['host from TINYHTTP_HOST', {}, { TINYHTTP_HOST: '0.0.0.0' }, undefined, 'host', '0.0.0.0'],
+    ['host from --host over TINYHTTP_HOST', { host: '::1' }, { TINYHTTP_HOST: '0.0.0.0' }, undefined, 'host', '::1'],
+    ['mode from the table default', {}, {}, undefined, 'mode', 'threaded'],
+    ['mode from the binary default (tinyhttp)', {}, {}, { mode: 'async' }, 'mode', 'async'],
+    ['mode from TINYHTTP_MODE over the binary default', {}, { TINYHTTP_MODE: 'threaded' }, { mode: 'async' }, 'mode', 'threaded'],
+    ['mode from --mode over TINYHTTP_MODE', { mode: 'async' }, { TINYHTTP_MODE: 'threaded' }, undefined, 'mode', 'async'],
+    ['listing from TINYHTTP_LISTING=0', {}, { TINYHTTP_LISTING: '0' }, undefined, 'listing', false],
+    ['listing from --no-listing over TINYHTTP_LISTING', { listing: false }, { TINYHTTP_LISTING: 'true' }, undefined, 'listing', false],
+    ['quiet from TINYHTTP_QUIET=YES', {}, { TINYHTTP_QUIET: 'YES' }, undefined, 'quiet', true],
+    ['debug from TINYHTTP_DEBUG=on', {}, { TINYHTTP_DEBUG: 'on' }, undefined, 'debug', true],
+    ['debug from TINYHTTP_DEBUG=off', {}, { TINYHTTP_DEBUG: 'off' }, undefined, 'debug', false],
+    ['logFormat from TINYHTTP_LOG_FORMAT', {}, { TINYHTTP_LOG_FORMAT: 'json' }, undefined, 'logFormat', 'json'],
+    ['logFormat from --log-format over env', { logFormat: 'combined' }, { TINYHTTP_LOG_FORMAT: 'json' }, undefined, 'logFormat', 'combined'],
+    ['gracePeriod from TINYHTTP_GRACE_PERIOD', {}, { TINYHTTP_GRACE_PERIOD: ' 30 ' }, undefined, 'gracePeriod', 30],
+    ['gracePeriod from --grace-period over env', { gracePeriod: '0' }, { TINYHTTP_GRACE_PERIOD: '30' }, undefined, 'gracePeriod', 0],
+    ['threads from TINYHTTP_THREADS', {}, { TINYHTTP_THREADS: '3' }, undefined, 'threads', 3],
+    ['threads from --threads over env', { threads: '5' }, { TINYHTTP_THREADS: '3' }, undefined, 'threads', 5],
+  ])('%s', (_name, cli, env, defaults, key, expected) => {
+    expect(load(cli, env, defaults === undefined ? {} : { defaults })[key]).toEqual(expected);
+  });
+
+  test('a root from TINYHTTP_ROOT is used when the CLI gives none', () => {
+    expect(loadConfig({ cli: {}, env: { TINYHTTP_ROOT: root } }).root).toBe(realRoot);
+  });
+
+  test('a relative root is resolved against cwd and returned as a real absolute path', () => {
+    expect(loadConfig({ cli: { root: 'site' }, env: {}, cwd: tmp }).root).toBe(realRoot);
+    expect(loadConfig({ cli: { root: '.' }, env: {}, cwd: root }).root).toBe(realRoot);
+  });
+
+  test('the CLI root beats TINYHTTP_ROOT', () => {
+    expect(loadConfig({ cli: { root }, env: { TINYHTTP_ROOT: path.join(tmp, 'missing') } }).root).toBe(realRoot);
+  });
+});
+
+describe('loadConfig threads and mode', () => {
+  test.each<[string, RawOptions, NodeJS.ProcessEnv, RawOptions | undefined]>([
+    ['--threads alone', { threads: '4' }, {}, undefined],
+    ['--threads with the async binary default', { threads: '4' }, {}, { mode: 'async' }],
+    ['TINYHTTP_THREADS with the async binary default', {}, { TINYHTTP_THREADS: '4' }, { mode: 'async' }],
+    ['--threads with --mode threaded', { threads: '4', mode: 'threaded' }, {}, undefined],
+  ])('%s selects the threaded engine', (_name, cli, env, defaults) => {
+    const config = load(cli, env, defaults === undefined ? {} : { defaults });
+    expect(config.mode).toBe('threaded');
+    expect(config.threads).toBe(4);
+  });
+
+  test.each<[string, RawOptions, NodeJS.ProcessEnv]>([
+    ['--threads with --mode async', { threads: '4', mode: 'async' }, {}],
+    ['--threads with TINYHTTP_MODE=async', { threads: '4' }, { TINYHTTP_MODE: 'async' }],
+    ['TINYHTTP_THREADS with --mode async', { mode: 'async' }, { TINYHTTP_THREADS: '4' }],
+  ])('%s is a contradiction reported as a ConfigError', (_name, cli, env) => {
+    const message = configErrorOf(() => load(cli, env));
+    expect(message).toMatch(/^(--threads|TINYHTTP_THREADS) requires --mode threaded \(got (--mode|TINYHTTP_MODE) async\)$/);
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('loadConfig validation messages', () => {
+  test.each<[string, RawOptions, NodeJS.ProcessEnv, string, string]>([
+    ['port "abc" on the CLI', { port: 'abc' }, {}, '--port', '"abc"'],
+    ['port "abc" in the env', {}, { TINYHTTP_PORT: 'abc' }, 'TINYHTTP_PORT', '"abc"'],
+    ['port 70000', { port: '70000' }, {}, '--port', '70000'],
+    ['port -1', { port: '-1' }, {}, '--port', '-1'],
+    ['port 80.5', { port: '80.5' }, {}, '--port', '80.5'],
+    ['port 1e3', { port: '1e3' }, {}, '--port', '1e3'],
+    ['port empty on the CLI', { port: '' }, {}, '--port', '""'],
+    ['port with a newline in the value', { port: '8\n0' }, {}, '--port', '8\\n0'],
+    ['threads 0', { threads: '0' }, {}, '--threads', '"0"'],
+    ['threads 257', { threads: '257' }, {}, '--threads', '257'],
+    ['threads 0 in the env', {}, { TINYHTTP_THREADS: '0' }, 'TINYHTTP_THREADS', '"0"'],
+    ['mode "fast"', { mode: 'fast' }, {}, '--mode', '"fast"'],
+    ['mode "fast" in the env', {}, { TINYHTTP_MODE: 'fast' }, 'TINYHTTP_MODE', '"fast"'],
+    ['mode in the wrong case', { mode: 'ASYNC' }, {}, '--mode', '"ASYNC"'],
+    ['log-format "xml"', { logFormat: 'xml' }, {}, '--log-format', '"xml"'],
+    ['log-format "xml" in the env', {}, { TINYHTTP_LOG_FORMAT: 'xml' }, 'TINYHTTP_LOG_FORMAT', '"xml"'],
+    ['boolean env "maybe"', {}, { TINYHTTP_QUIET: 'maybe' }, 'TINYHTTP_QUIET', '"maybe"'],
+    ['boolean env "maybe" for listing', {}, { TINYHTTP_LISTING: 'maybe' }, 'TINYHTTP_LISTING', '"maybe"'],
+    ['boolean env "2" for debug', {}, { TINYHTTP_DEBUG: '2' }, 'TINYHTTP_DEBUG', '"2"'],
+    ['grace period 3601', { gracePeriod: '3601' }, {}, '--grace-period', '3601'],
+    ['host empty on the CLI', { host: '' }, {}, '--host', '""'],
+  ])('%s → one line naming %s and showing %s', (_name, cli, env, label, shown) => {
+    const message = configErrorOf(() => load(cli, env));
+    expect(message).not.toMatch(/[\r\n]/);
+    expect(message.startsWith(label + ' ')).toBe(true);
+    expect(message).toContain(shown);
+  });
+
+  test.each([
+    ['missing', () => path.join(tmp, 'missing'), 'does not exist'],
+    ['a file', () => path.join(tmp, 'file.txt'), 'is not a directory'],
+  ])('a root that is %s is a one-line ConfigError saying it %s', (_name, rootOf, phrase) => {
+    const badRoot = rootOf();
+    const message = configErrorOf(() => loadConfig({ cli: { root: badRoot }, env: {} }));
+    expect(message).toContain(phrase);
+    expect(message).toContain(badRoot);
+    expect(message).not.toMatch(/[\r\n]/);
+  });
+
+  test('a missing root from TINYHTTP_ROOT says it does not exist', () => {
+    const message = configErrorOf(() => loadConfig({ cli: {}, env: { TINYHTTP_ROOT: path.join(tmp, 'nope') } }));
+    expect(message).toContain('does not exist');
+  });
+});

@@ -1,0 +1,58 @@
+import { ERROR_CODES, type ErrorCode } from '../../src/errors/codes';
+import { HttpError } from '../../src/errors/http-error';
+
+const entries = Object.entries(ERROR_CODES) as [ErrorCode, { status: number; message: string }][];
+
+describe('ERROR_CODES', () => {
+  test('the catalogue is not empty', () => {
+    expect(entries.length).toBeGreaterThan(0);
+  });
+
+  test.each(entries)('%s has a TH_ERR_ name, a 4xx/5xx status and a short public message', (code, info) => {
+    expect(code).toMatch(/^TH_ERR_[A-Z_]+$/);
+    expect(Number.isInteger(info.status)).toBe(true);
+    expect(info.status).toBeGreaterThanOrEqual(400);
+    expect(info.status).toBeLessThanOrEqual(599);
+    expect(info.message.trim()).not.toBe('');
+    expect(info.message).toBe(info.message.trim());
+    expect(info.message.length).toBeLessThanOrEqual(80);
+  });
+
+  test.each(entries)('%s message carries no path, errno, stack or config text', (_code, info) => {
+    expect(info.message).not.toMatch(/[/\\]/); // no file-system paths
+    expect(info.message).not.toMatch(/[\r\n\t]/); // one line
+    expect(info.message).not.toMatch(/\bat\s+\S+\s*\(/); // stack frame
+    expect(info.message).not.toMatch(/\bE[A-Z]{3,}\b/); // errno names like ENOENT, EMFILE
+    expect(info.message).not.toMatch(/TH_ERR_|TINYHTTP_|--[a-z]/); // internal codes, env vars, flags
+    expect(info.message).not.toMatch(/[{}<>"`]/); // no templated or markup content
+  });
+
+  test.each(entries)('new HttpError(%s) takes its status and message from the catalogue', (code, info) => {
+    const error = new HttpError(code, { cause: new Error('/secret/path ENOENT') });
+    expect(error.code).toBe(code);
+    expect(error.status).toBe(info.status);
+    expect(error.message).toBe(info.message);
+    expect(error.headers).toEqual({});
+    if (info.status >= 500) expect(error.id).toMatch(/^[0-9a-f]{8}$/);
+    else expect(error.id).toBeUndefined();
+  });
+
+  test('the message of each status code is the standard reason phrase or starts with it', () => {
+    const reason: Record<number, string> = {
+      400: 'Bad Request',
+      403: 'Forbidden',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      408: 'Request Timeout',
+      412: 'Precondition Failed',
+      414: 'URI Too Long',
+      416: 'Range Not Satisfiable',
+      431: 'Request Header Fields Too Large',
+      500: 'Internal Server Error',
+      503: 'Service Unavailable',
+    };
+    for (const [code, info] of entries) {
+      expect([code, info.message.startsWith(reason[info.status] ?? '\u0000')]).toEqual([code, true]);
+    }
+  });
+});
