@@ -25,7 +25,6 @@ export const ERROR_CODES = {
   TH_ERR_INTERNAL: { status: 500, message: 'Internal Server Error' },
   TH_ERR_FS_BUSY: { status: 503, message: 'Service Unavailable: too many open files' },
   TH_ERR_WORKER_FAILED: { status: 503, message: 'Service Unavailable: worker failed' },
-  TH_ERR_SHUTTING_DOWN: { status: 503, message: 'Service Unavailable: shutting down' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,9 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
+import { ERROR_CODES, ErrorCode } from '../errors/codes';
 import { ALLOWED_METHODS } from '../pipeline/context';
+import { ERROR_PAGE_CSP } from '../pipeline/errors';
 import type { RequestHandler } from '../pipeline';
 
 /** Headers must arrive within this (slowloris); nginx's client_header_timeout is 60 s, we are stricter. */
@@ -27,20 +29,20 @@ export function createListener(handler: RequestHandler): http.Server {
   );
   server.on('clientError', answerClientError);
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
-    writeRawResponse(socket, 405, { Allow: ALLOWED_METHODS });
+    writeRawResponse(socket, 'TH_ERR_METHOD_NOT_ALLOWED', { Allow: ALLOWED_METHODS });
   });
   return server;
 }
 
-/** Maps llhttp and timeout errors to a status; anything the parser refuses is the client's fault. */
-function statusForClientError(code: string | undefined): number {
+/** Maps llhttp and timeout errors to a catalogue code; anything the parser refuses is the client's fault. */
+function codeForClientError(code: string | undefined): ErrorCode {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return 431;
+      return 'TH_ERR_HEADERS_TOO_LARGE';
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return 408;
+      return 'TH_ERR_REQUEST_TIMEOUT';
     default:
-      return 400;
+      return 'TH_ERR_REQUEST_MALFORMED';
   }
 }
 
@@ -55,17 +57,20 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  writeRawResponse(socket, statusForClientError(error.code), {});
+  writeRawResponse(socket, codeForClientError(error.code), {});
 }
 
-function writeRawResponse(socket: Duplex, status: number, extraHeaders: Record<string, string>): void {
-  const body = `${STATUS_CODES[status]}\n`;
+/** Writes a whole response by hand: there is no ServerResponse for a request the parser refused. */
+function writeRawResponse(socket: Duplex, code: ErrorCode, extraHeaders: Record<string, string>): void {
+  const { status, message } = ERROR_CODES[code];
+  const body = `${message}\n`;
   let head =
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
     `Date: ${new Date().toUTCString()}\r\n` +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'X-Content-Type-Options: nosniff\r\n' +
+    `Content-Security-Policy: ${ERROR_PAGE_CSP}\r\n` +
     'Connection: close\r\n';
   for (const [name, value] of Object.entries(extraHeaders)) head += `${name}: ${value}\r\n`;
   socket.end(head + '\r\n' + body);

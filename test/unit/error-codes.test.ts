@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ERROR_CODES, type ErrorCode } from '../../src/errors/codes';
 import { HttpError } from '../../src/errors/http-error';
 
@@ -54,5 +56,18 @@ describe('ERROR_CODES', () => {
     for (const [code, info] of entries) {
       expect([code, info.message.startsWith(reason[info.status] ?? '\u0000')]).toEqual([code, true]);
     }
+  });
+});
+
+describe('README error table', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const rows = [...readme.matchAll(/^\| `(TH_ERR_[A-Z_]+)` \| (\d{3}) \| (.+?) \|$/gm)].map((m) => ({
+    code: m[1],
+    status: Number(m[2]),
+    message: m[3],
+  }));
+
+  test('lists every code in the catalogue with its status and message, and nothing else', () => {
+    expect(rows).toEqual(entries.map(([code, info]) => ({ code, status: info.status, message: info.message })));
   });
 });
