@@ -97,19 +97,19 @@ function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly By
   const body = file.body;
   const fd = body === undefined ? takeDescriptor(ctx) : undefined;
   async function* generateParts(): AsyncGenerator<Buffer | string> {
-    try {
-      for (let i = 0; i < ranges.length; i++) {
-        yield partHeaders[i];
-        if (body !== undefined) yield Buffer.from(body.buffer, body.byteOffset + ranges[i].start, ranges[i].end - ranges[i].start + 1);
-        else yield* readRange(fd!, ranges[i]);
-        yield '\r\n';
-      }
-      yield closing;
-    } finally {
-      if (fd !== undefined) fs.close(fd, () => undefined);
+    for (let i = 0; i < ranges.length; i++) {
+      yield partHeaders[i];
+      if (body !== undefined) yield Buffer.from(body.buffer, body.byteOffset + ranges[i].start, ranges[i].end - ranges[i].start + 1);
+      else yield* readRange(fd!, ranges[i]);
+      yield '\r\n';
     }
+    yield closing;
   }
-  streamBody(ctx, Readable.from(generateParts(), { objectMode: false }), logger);
+  const stream = Readable.from(generateParts(), { objectMode: false });
+  // Closed on the stream's 'close', not in the generator: a generator that never started (client
+  // gone before the first read) never runs its finally block.
+  if (fd !== undefined) stream.once('close', () => fs.close(fd, () => undefined));
+  streamBody(ctx, stream, logger);
 }
 
 /** Reads [start, end] from a descriptor in bounded chunks. */
