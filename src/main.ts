@@ -53,7 +53,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       : createAsyncEngine(resolverOptions);
 
   let draining = false;
-  const server = createListener(createPipeline({ engine, logger, isDraining: () => draining }));
+  const server = createListener(createPipeline({ engine, logger, isDraining: () => draining }), logger, engine.mode);
   let address;
   try {
     address = await listen(server, config.port, config.host);

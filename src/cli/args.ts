@@ -21,6 +21,7 @@ export function parseArgs(argv: readonly string[], binaryName: string, version: 
       command.positional('root', { type: 'string', describe: `${OPTIONS.root.describe} [env ${OPTIONS.root.env}] [default: .]` }),
     )
     .version(version)
+    .alias('v', 'version')
     .help()
     .alias('h', 'help')
     .strict()
@@ -45,8 +46,9 @@ export function parseArgs(argv: readonly string[], binaryName: string, version: 
       ` [env ${spec.env}]` +
       (name === 'mode' ? ` [default: ${defaultMode}]` : name === 'threads' ? '' : ` [default: ${String(spec.default)}]`);
     parser = parser.option(toFlagName(name), {
-      // Numbers stay strings so config/load.ts can reject "abc" with a message naming the flag.
-      type: spec.type === 'boolean' ? 'boolean' : 'string',
+      // Other values stay untyped strings (parse-numbers is off) so config/load.ts can reject
+      // "abc" with a message naming the flag.
+      type: spec.type === 'boolean' ? 'boolean' : undefined,
       describe,
       requiresArg: spec.type !== 'boolean',
     });

@@ -22,24 +22,27 @@ interface Source {
   readonly value: unknown;
   /** How the user spelled it, for messages: `--port` or `TINYHTTP_PORT`. */
   readonly label: string;
-  readonly explicit: boolean;
+  /** Precedence of the channel the value came from: 0 default, 1 environment, 2 command line. */
+  readonly rank: 0 | 1 | 2;
 }
 
 export function loadConfig(inputs: LoadInputs): ServerConfig {
   const values: Record<string, unknown> = {};
-  const explicit = new Set<OptionName>();
-  const labels: Partial<Record<OptionName, string>> = {};
+  const sources: Partial<Record<OptionName, Source>> = {};
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     const source = pickSource(name, inputs);
-    labels[name] = source.label;
-    if (source.explicit) explicit.add(name);
+    sources[name] = source;
     values[name] = coerce(OPTIONS[name], source);
   }
 
-  // --threads implies the threaded engine; asking for both async and threads is a contradiction.
-  if (explicit.has('threads')) {
-    if (explicit.has('mode') && values.mode !== 'threaded') {
-      throw new ConfigError(`${labels.threads} requires --mode threaded (got ${labels.mode} ${String(values.mode)})`);
+  // A thread count implies the threaded engine. Against an explicit async mode, the channel with
+  // the higher precedence wins (a flag beats the environment); the same channel saying both is a
+  // contradiction.
+  const threads = sources.threads!;
+  const mode = sources.mode!;
+  if (threads.rank > 0 && !(mode.rank > threads.rank && values.mode === 'async')) {
+    if (mode.rank === threads.rank && values.mode !== 'threaded') {
+      throw new ConfigError(`${threads.label} requires --mode threaded (got ${mode.label} ${String(values.mode)})`);
     }
     values.mode = 'threaded';
   }
@@ -51,12 +54,12 @@ function pickSource(name: OptionName, inputs: LoadInputs): Source {
   const spec = OPTIONS[name];
   const flag = name === 'root' ? 'root' : '--' + toFlagName(name);
   const fromCli = inputs.cli[name];
-  if (fromCli !== undefined) return { value: fromCli, label: flag, explicit: true };
+  if (fromCli !== undefined) return { value: fromCli, label: flag, rank: 2 };
   const fromEnv = inputs.env[spec.env];
-  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, label: spec.env, explicit: true };
+  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, label: spec.env, rank: 1 };
   const fromBinary = inputs.defaults?.[name];
-  if (fromBinary !== undefined) return { value: fromBinary, label: flag, explicit: false };
-  return { value: spec.default, label: flag, explicit: false };
+  if (fromBinary !== undefined) return { value: fromBinary, label: flag, rank: 0 };
+  return { value: spec.default, label: flag, rank: 0 };
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
@@ -74,7 +77,7 @@ function coerce(spec: OptionSpec, source: Source): unknown {
       const word = String(value).toLowerCase();
       if (TRUE_WORDS.has(word)) return true;
       if (FALSE_WORDS.has(word)) return false;
-      throw new ConfigError(`${label} must be true or false (got ${shown})`);
+      throw new ConfigError(`${label} must be true or false (1/0, yes/no, on/off also accepted; got ${shown})`);
     }
     case 'integer': {
       const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';

@@ -87,7 +87,7 @@ export const OPTIONS = {
     type: 'boolean',
     default: false,
     env: 'TINYHTTP_DEBUG',
-    describe: 'Also log request and response headers (credentials and cookies redacted)',
+    describe: 'Also log request and response headers (Authorization, Cookie and other credential headers redacted)',
   },
   gracePeriod: {
     type: 'integer',

@@ -10,13 +10,14 @@ export interface AccessEntry {
   readonly remoteAddress: string;
   /** Authenticated principal, or undefined for anonymous requests. */
   readonly user: string | undefined;
-  readonly method: string;
+  /** Undefined, with target and httpVersion, for requests the HTTP parser refused. */
+  readonly method: string | undefined;
   /** Raw request-target as received (escaped when written). */
-  readonly target: string;
-  readonly httpVersion: string;
+  readonly target: string | undefined;
+  readonly httpVersion: string | undefined;
   readonly status: number;
-  /** Body bytes sent; undefined when the response was cut short. */
-  readonly bytes: number | undefined;
+  /** Body bytes handed to the socket (for a response cut short: until the client left). */
+  readonly bytes: number;
   readonly referer: string | undefined;
   readonly userAgent: string | undefined;
   readonly durationMs: number;
@@ -45,7 +46,15 @@ export interface LoggerOptions {
 }
 
 /** SECURITY: these header values never reach a log, at any level. */
-export const REDACTED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+export const REDACTED_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-auth-token',
+  'x-csrf-token',
+]);
 export const REDACTED = '[redacted]';
 
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
@@ -106,7 +115,7 @@ export function createLogger(options: LoggerOptions): Logger {
     accessEnabled: !options.quiet,
     debugEnabled: options.debug,
     access(entry) {
-      if (json) accessLog.info({ message: 'access', time: new Date().toISOString(), ...entry });
+      if (json) accessLog.info({ message: 'access', timestamp: new Date().toISOString(), ...entry });
       else accessLog.info(formatCombined(entry));
     },
     debug: (message, fields) => app.debug(message, fields),
@@ -150,8 +159,10 @@ export function escapeLogField(value: string): string {
 export function formatCombined(entry: AccessEntry, now = Date.now()): string {
   return (
     `${entry.remoteAddress} - ${entry.user === undefined ? '-' : escapeLogField(entry.user)} [${clfTimestamp(now)}] ` +
-    `"${escapeLogField(entry.method)} ${escapeLogField(entry.target)} HTTP/${entry.httpVersion}" ` +
-    `${entry.status} ${entry.bytes === undefined ? '-' : entry.bytes} ` +
+    (entry.method === undefined
+      ? '"-" '
+      : `"${escapeLogField(entry.method)} ${escapeLogField(entry.target ?? '-')} HTTP/${entry.httpVersion ?? '-'}" `) +
+    `${entry.status} ${entry.bytes} ` +
     `"${entry.referer === undefined ? '-' : escapeLogField(entry.referer)}" ` +
     `"${entry.userAgent === undefined ? '-' : escapeLogField(entry.userAgent)}" ` +
     `${entry.durationMs.toFixed(1)}ms ${entry.engine}`

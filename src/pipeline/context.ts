@@ -10,6 +10,8 @@ export interface RequestContext {
   readonly res: ServerResponse;
   /** process.hrtime.bigint() at arrival, for the access log's duration. */
   readonly startedAt: bigint;
+  /** Taken at arrival: a destroyed socket no longer knows its peer. */
+  readonly remoteAddress: string | undefined;
   /** Set by the guard stage. */
   target?: RequestTarget;
   /** Set by the resolve stage. */

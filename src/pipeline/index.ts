@@ -52,7 +52,7 @@ export function createPipeline({ engine, logger, isDraining }: PipelineDeps): Re
   }
 
   return function handleRequest(req, res) {
-    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint() };
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress };
     if (isDraining()) res.shouldKeepAlive = false;
     if (observe) {
       if (logger.debugEnabled) {
@@ -79,13 +79,14 @@ function logResponse(ctx: RequestContext, engineMode: string, logger: Logger): v
   }
   if (!logger.accessEnabled) return;
   logger.access({
-    remoteAddress: req.socket.remoteAddress ?? '-',
+    remoteAddress: ctx.remoteAddress ?? '-',
     user: ctx.principal,
-    method: req.method ?? '-',
-    target: req.url ?? '-',
+    method: req.method,
+    target: req.url,
     httpVersion: req.httpVersion,
     status: res.statusCode,
-    bytes: res.writableFinished ? (ctx.bytesSent ?? 0) : undefined,
+    // For a response cut short, the bytes handed to the socket before the client left.
+    bytes: ctx.bytesSent ?? 0,
     referer: req.headers.referer,
     userAgent: req.headers['user-agent'],
     durationMs: Number(process.hrtime.bigint() - ctx.startedAt) / 1e6,

@@ -12,7 +12,7 @@ export function listen(server: http.Server, port: number, host: string): Promise
       if (error.code === 'EADDRINUSE') reject(new ConfigError(`--port ${port} is already in use on ${host}`));
       else if (error.code === 'EACCES') reject(new ConfigError(`--port ${port} on ${host}: permission denied`));
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-        reject(new ConfigError(`--host ${host} is not an address of this machine`));
+        reject(new ConfigError(`--host ${host} cannot be resolved or is not an address of this machine`));
       } else reject(new ConfigError(`cannot listen on ${host}:${port} (${error.code ?? error.message})`));
     };
     const onListening = () => {

@@ -1,9 +1,10 @@
 // Creates the listening server (node:http) with timeouts an exposed server needs, and answers
 // what Node's parser rejects or routes elsewhere: malformed requests, CONNECT.
 
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES } from 'node:http';
+import type { Logger } from '../log/logger';
 import { ERROR_CODES, ErrorCode } from '../errors/codes';
 import { ALLOWED_METHODS } from '../pipeline/context';
 import { ERROR_PAGE_CSP } from '../pipeline/errors';
@@ -14,7 +15,7 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-export function createListener(handler: RequestHandler): http.Server {
+export function createListener(handler: RequestHandler, logger: Logger, engineMode: string): http.Server {
   const server = http.createServer(
     {
       // The guard stage checks Host itself (missing, duplicate, malformed) with our error body.
@@ -27,9 +28,35 @@ export function createListener(handler: RequestHandler): http.Server {
     },
     handler,
   );
-  server.on('clientError', answerClientError);
-  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
-    writeRawResponse(socket, 'TH_ERR_METHOD_NOT_ALLOWED', { Allow: ALLOWED_METHODS });
+  /** Writes the answer and, as for every request, one access line. */
+  const answer = (socket: Duplex, code: ErrorCode, extraHeaders: Record<string, string>, request?: http.IncomingMessage) => {
+    const remoteAddress = (socket as net.Socket).remoteAddress ?? '-';
+    const bytes = writeRawResponse(socket, code, extraHeaders);
+    if (!logger.accessEnabled) return;
+    logger.access({
+      remoteAddress,
+      user: undefined,
+      method: request?.method,
+      target: request?.url,
+      httpVersion: request?.httpVersion,
+      status: ERROR_CODES[code].status,
+      bytes,
+      referer: request?.headers.referer,
+      userAgent: request?.headers['user-agent'],
+      durationMs: 0,
+      engine: engineMode,
+    });
+  };
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    answer(socket, codeForClientError(error.code), {});
+  });
+  server.on('connect', (request: http.IncomingMessage, socket: Duplex) => {
+    answer(socket, 'TH_ERR_METHOD_NOT_ALLOWED', { Allow: ALLOWED_METHODS }, request);
   });
   return server;
 }
@@ -47,21 +74,12 @@ function codeForClientError(code: string | undefined): ErrorCode {
 }
 
 /**
- * Node calls this for requests llhttp rejects (garbage request line, Content-Length together with
- * Transfer-Encoding, oversized headers) and for timeouts. The client gets a real answer with a Date
- * and the connection is closed, instead of a silent reset.
+ * Writes a whole response by hand: there is no ServerResponse for a request llhttp refused
+ * (garbage request line, Content-Length with Transfer-Encoding, oversized headers), for a timeout,
+ * or for CONNECT. The client gets a real answer with a Date, then the connection closes.
+ * Returns the body bytes written.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
-    socket.destroy();
-    return;
-  }
-  writeRawResponse(socket, codeForClientError(error.code), {});
-}
-
-/** Writes a whole response by hand: there is no ServerResponse for a request the parser refused. */
-function writeRawResponse(socket: Duplex, code: ErrorCode, extraHeaders: Record<string, string>): void {
+function writeRawResponse(socket: Duplex, code: ErrorCode, extraHeaders: Record<string, string>): number {
   const { status, message } = ERROR_CODES[code];
   const body = `${message}\n`;
   let head =
@@ -76,4 +94,5 @@ function writeRawResponse(socket: Duplex, code: ErrorCode, extraHeaders: Record<
   socket.end(head + '\r\n' + body);
   // A client that never reads must not hold the socket open.
   setTimeout(() => socket.destroy(), 1_000).unref();
+  return Buffer.byteLength(body);
 }

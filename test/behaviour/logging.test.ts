@@ -1,6 +1,7 @@
 // Access and debug logging through winston, both engines: one line per request, formats,
 // --quiet, and SECURITY: credentials and cookies never reach a log line, even under --debug.
 
+import http from 'node:http';
 import { createFixtures, Fixtures } from '../helpers/fixtures';
 import { rawExchange, request } from '../helpers/http-client';
 import { MODES, startTestServer, TestServer } from '../helpers/start-server';
@@ -53,6 +54,32 @@ describe.each(MODES)('logging (%s engine)', (mode) => {
       expect(lines[0]).toContain('"evil\\x22\\x09 agent"');
     });
 
+    test('a request the HTTP parser refuses still gets its access line', async () => {
+      const before = server.stdout.length;
+      await rawExchange(server.port, 'GARBAGE\r\n\r\n');
+      await settle();
+      const lines = server.stdout.slice(before);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^127\\.0\\.0\\.1 - - \\[.+\\] "-" 400 12 "-" "-" 0\\.0ms ${mode}$`));
+    });
+
+    test('a response cut short still logs the client address', async () => {
+      const before = server.stdout.length;
+      const { hostname, port } = new URL(server.url);
+      await new Promise<void>((resolve) => {
+        const req = http.get({ host: hostname, port, path: '/big.bin', agent: false }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => resolve());
+      });
+      await settle();
+      const line = server.stdout.slice(before).find((l) => l.includes('/big.bin'));
+      expect(line).toMatch(/^127\.0\.0\.1 - - .*"GET \/big\.bin HTTP\/1\.1" 200 \d+ /);
+    });
+
     test('Authorization and Cookie never appear in the access log', async () => {
       await request(server.url, '/hello.txt', { headers: { Authorization: SECRET_TOKEN, Cookie: SECRET_COOKIE } });
       await settle();
@@ -76,7 +103,7 @@ describe.each(MODES)('logging (%s engine)', (mode) => {
       const entry = JSON.parse(lines[0]);
       expect(entry).toMatchObject({ method: 'GET', target: '/big.bin', status: 206, bytes: 100, engine: mode, level: 'info' });
       expect(typeof entry.durationMs).toBe('number');
-      expect(Date.parse(entry.time)).not.toBeNaN();
+      expect(Date.parse(entry.timestamp)).not.toBeNaN();
     });
   });
 
@@ -102,7 +129,13 @@ describe.each(MODES)('logging (%s engine)', (mode) => {
     test('logs request and response headers with credentials and cookies redacted', async () => {
       const before = server.stdout.length;
       await request(server.url, '/hello.txt', {
-        headers: { Authorization: SECRET_TOKEN, Cookie: SECRET_COOKIE, 'Proxy-Authorization': 'Basic c2VjcmV0', 'X-Trace': 'visible-123' },
+        headers: {
+          Authorization: SECRET_TOKEN,
+          Cookie: SECRET_COOKIE,
+          'Proxy-Authorization': 'Basic c2VjcmV0',
+          'X-Api-Key': 'apikey-do-not-log',
+          'X-Trace': 'visible-123',
+        },
       });
       await settle();
       const lines = server.stdout.slice(before).join('\n');
@@ -114,6 +147,7 @@ describe.each(MODES)('logging (%s engine)', (mode) => {
       expect(all).not.toContain('sk-do-not-log');
       expect(all).not.toContain('do-not-log-7b1e');
       expect(all).not.toContain('c2VjcmV0');
+      expect(all).not.toContain('apikey-do-not-log');
     });
   });
 });

@@ -138,11 +138,20 @@ describe('loadConfig threads and mode', () => {
     expect(config.threads).toBe(4);
   });
 
+  test('--threads beats TINYHTTP_MODE=async (a flag outranks the environment)', () => {
+    const config = load({ threads: '4' }, { TINYHTTP_MODE: 'async' });
+    expect(config.mode).toBe('threaded');
+    expect(config.threads).toBe(4);
+  });
+
+  test('--mode async beats TINYHTTP_THREADS (a flag outranks the environment)', () => {
+    expect(load({ mode: 'async' }, { TINYHTTP_THREADS: '4' }).mode).toBe('async');
+  });
+
   test.each<[string, RawOptions, NodeJS.ProcessEnv]>([
     ['--threads with --mode async', { threads: '4', mode: 'async' }, {}],
-    ['--threads with TINYHTTP_MODE=async', { threads: '4' }, { TINYHTTP_MODE: 'async' }],
-    ['TINYHTTP_THREADS with --mode async', { mode: 'async' }, { TINYHTTP_THREADS: '4' }],
-  ])('%s is a contradiction reported as a ConfigError', (_name, cli, env) => {
+    ['TINYHTTP_THREADS with TINYHTTP_MODE=async', {}, { TINYHTTP_THREADS: '4', TINYHTTP_MODE: 'async' }],
+  ])('%s (one channel saying both) is a contradiction reported as a ConfigError', (_name, cli, env) => {
     const message = configErrorOf(() => load(cli, env));
     expect(message).toMatch(/^(--threads|TINYHTTP_THREADS) requires --mode threaded \(got (--mode|TINYHTTP_MODE) async\)$/);
     expect(message).not.toContain('\n');
