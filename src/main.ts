@@ -53,7 +53,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       : createAsyncEngine(resolverOptions);
 
   let draining = false;
-  const server = createListener(createPipeline({ engine, logger, isDraining: () => draining }), logger, engine.mode);
+  const server = createListener(createPipeline({ engine, logger, isDraining: () => draining }), logger, engine.mode, {
+    sendTimeoutMs: config.sendTimeout * 1000,
+  });
   let address;
   try {
     address = await listen(server, config.port, config.host);

@@ -26,6 +26,7 @@ export type OptionSpec =
 export const DEFAULT_PORT = 6789;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 10;
 export const MAX_THREADS = 256;
+export const DEFAULT_SEND_TIMEOUT_SECONDS = 60;
 
 /** Keys are the camelCase config names; the flag is the kebab-case form (`logFormat` → `--log-format`). */
 export const OPTIONS = {
@@ -89,6 +90,14 @@ export const OPTIONS = {
     env: 'TINYHTTP_DEBUG',
     describe: 'Also log request and response headers (Authorization, Cookie and other credential headers redacted)',
   },
+  sendTimeout: {
+    type: 'integer',
+    default: DEFAULT_SEND_TIMEOUT_SECONDS,
+    min: 1,
+    max: 3600,
+    env: 'TINYHTTP_SEND_TIMEOUT',
+    describe: 'Seconds a connection may stay silent (client reading nothing) before it is closed',
+  },
   gracePeriod: {
     type: 'integer',
     default: DEFAULT_GRACE_PERIOD_SECONDS,
@@ -113,6 +122,7 @@ export interface ServerConfig {
   readonly logFormat: 'combined' | 'json';
   readonly quiet: boolean;
   readonly debug: boolean;
+  readonly sendTimeout: number;
   readonly gracePeriod: number;
 }
 

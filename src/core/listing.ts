@@ -4,6 +4,7 @@
 import { Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ListingEntry, ListingModel } from './resolution';
+import { hasControlCharacters } from '../http/target';
 import { isServableRealPath } from './containment';
 
 /** Caddy's defaultDirEntryLimit: past this many entries the listing is cut and says so. */
@@ -13,7 +14,8 @@ const STAT_BATCH_SIZE = 64;
 
 export async function readListing(root: string, directory: string): Promise<ListingModel> {
   const dirents = await fs.readdir(directory, { withFileTypes: true });
-  const visible = dirents.filter((dirent) => !dirent.name.startsWith('.'));
+  // Hidden names, and names no request could fetch (control characters), are not listed.
+  const visible = dirents.filter((dirent) => !dirent.name.startsWith('.') && !hasControlCharacters(dirent.name));
   const truncated = visible.length > MAX_LISTING_ENTRIES;
   const candidates = truncated ? visible.slice(0, MAX_LISTING_ENTRIES) : visible;
 

@@ -21,10 +21,12 @@ export const ERROR_CODES = {
   TH_ERR_PRECONDITION_FAILED: { status: 412, message: 'Precondition Failed' },
   TH_ERR_URI_TOO_LONG: { status: 414, message: 'URI Too Long' },
   TH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'Range Not Satisfiable' },
+  TH_ERR_EXPECTATION_FAILED: { status: 417, message: 'Expectation Failed' },
   TH_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'Request Header Fields Too Large' },
   TH_ERR_INTERNAL: { status: 500, message: 'Internal Server Error' },
   TH_ERR_FS_BUSY: { status: 503, message: 'Service Unavailable: too many open files' },
   TH_ERR_WORKER_FAILED: { status: 503, message: 'Service Unavailable: worker failed' },
+  TH_ERR_HTTP_VERSION: { status: 505, message: 'HTTP Version Not Supported' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

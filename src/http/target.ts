@@ -23,6 +23,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 // C0 controls and DEL have no business in a file name we serve (and would be log-injection bait).
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
+/** True when a name holds a character no request for it could carry (it would be a 400). */
+export function hasControlCharacters(name: string): boolean {
+  return CONTROL_CHARS.test(name);
+}
+
 /**
  * Parses an origin-form (`/a/b?q`) or absolute-form (`http://host/a/b?q`, RFC 9112 §3.2.2) target.
  * Asterisk-form (`*`) is handled by the caller, since only OPTIONS may use it.

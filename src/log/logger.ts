@@ -60,9 +60,21 @@ export const REDACTED = '[redacted]';
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const safe: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    safe[name] = REDACTED_HEADERS.has(name.toLowerCase()) ? REDACTED : value;
+    safe[name] = REDACTED_HEADERS.has(name.toLowerCase()) ? REDACTED : neutraliseControls(value);
   }
   return safe;
+}
+
+/**
+ * JSON escapes C0 controls but not DEL or the C1 range (U+0080–U+009F), which some terminals
+ * obey as escape sequences; write those as visible `\u00XX` text.
+ */
+function neutraliseControls<T>(value: T): T {
+  if (typeof value === 'string') {
+    return value.replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`) as T;
+  }
+  if (Array.isArray(value)) return value.map(neutraliseControls) as T;
+  return value;
 }
 
 /** Writes each formatted line to a stream chosen by level; cheaper than winston's Console transport. */
@@ -115,7 +127,11 @@ export function createLogger(options: LoggerOptions): Logger {
     accessEnabled: !options.quiet,
     debugEnabled: options.debug,
     access(entry) {
-      if (json) accessLog.info({ message: 'access', timestamp: new Date().toISOString(), ...entry });
+      if (json) {
+        const fields: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(entry)) fields[name] = neutraliseControls(value);
+        accessLog.info({ message: 'access', timestamp: new Date().toISOString(), ...fields });
+      }
       else accessLog.info(formatCombined(entry));
     },
     debug: (message, fields) => app.debug(message, fields),

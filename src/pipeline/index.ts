@@ -51,15 +51,8 @@ export function createPipeline({ engine, logger, isDraining }: PipelineDeps): Re
     respond(ctx);
   }
 
-  return function handleRequest(req, res) {
-    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress };
-    if (isDraining()) res.shouldKeepAlive = false;
-    if (observe) {
-      if (logger.debugEnabled) {
-        logger.debug('request', { method: req.method, target: req.url, headers: redactHeaders(req.headers) });
-      }
-      res.once('close', () => logResponse(ctx, engine.mode, logger));
-    }
+  function start(ctx: RequestContext): void {
+    if (observe) ctx.res.once('close', () => logResponse(ctx, engine.mode, logger));
     run(ctx)
       .catch((error: unknown) => sendError(ctx, error, logger))
       .finally(() => {
@@ -69,8 +62,54 @@ export function createPipeline({ engine, logger, isDraining }: PipelineDeps): Re
           ctx.fd = undefined;
         }
       });
+  }
+
+  return function handleRequest(req, res) {
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress };
+    // GET and HEAD never need a body. A request that sends one gets its answer and a closed
+    // connection: no half-read body left on a keep-alive connection, no later timeout answering
+    // the same request twice.
+    if (isDraining() || hasBody(req)) res.shouldKeepAlive = false;
+    if (logger.debugEnabled) {
+      logger.debug('request', { method: req.method, target: req.url, headers: redactHeaders(req.headers) });
+    }
+    if (res.socket !== null) {
+      start(ctx);
+      return;
+    }
+    // A pipelined request waits until the responses before it are done, as nginx reads one
+    // request at a time: otherwise one connection could hold a descriptor and a stream per
+    // queued request, and a queued response never learns that its connection closed.
+    void waitForSocket(req, res).then((owned) => {
+      if (owned) start(ctx);
+      else if (observe) logResponse(ctx, engine.mode, logger);
+    });
   };
 }
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Resolves true once `res` owns the connection, false if the connection closes first. */
+function waitForSocket(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const connection = req.socket;
+    const onSocket = () => {
+      connection.off('close', onClose);
+      resolve(true);
+    };
+    const onClose = () => {
+      res.off('socket', onSocket);
+      resolve(false);
+    };
+    res.once('socket', onSocket);
+    connection.once('close', onClose);
+  });
+}
+
+const CLIENT_CLOSED_REQUEST = 499;
 
 function logResponse(ctx: RequestContext, engineMode: string, logger: Logger): void {
   const { req, res } = ctx;
@@ -84,7 +123,8 @@ function logResponse(ctx: RequestContext, engineMode: string, logger: Logger): v
     method: req.method,
     target: req.url,
     httpVersion: req.httpVersion,
-    status: res.statusCode,
+    // 499 (nginx's "client closed request"): the client left before any answer was sent.
+    status: res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST,
     // For a response cut short, the bytes handed to the socket before the client left.
     bytes: ctx.bytesSent ?? 0,
     referer: req.headers.referer,

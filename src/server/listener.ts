@@ -15,7 +15,12 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-export function createListener(handler: RequestHandler, logger: Logger, engineMode: string): http.Server {
+export interface ListenerOptions {
+  /** A response whose client reads nothing for this long is cut (nginx's send_timeout). */
+  readonly sendTimeoutMs: number;
+}
+
+export function createListener(handler: RequestHandler, logger: Logger, engineMode: string, options: ListenerOptions): http.Server {
   const server = http.createServer(
     {
       // The guard stage checks Host itself (missing, duplicate, malformed) with our error body.
@@ -28,6 +33,17 @@ export function createListener(handler: RequestHandler, logger: Logger, engineMo
     },
     handler,
   );
+  // Socket inactivity in either direction, once a request is under way: a client that stops
+  // reading a large body no longer holds its descriptor and buffers forever. With no 'timeout'
+  // listener, Node destroys the socket.
+  server.setTimeout(options.sendTimeoutMs);
+  // Expect: 100-continue and other expectations reach the pipeline, which answers with a final
+  // status (and closes, since such requests carry a body) instead of Node's automatic 100 or 417.
+  server.on('checkContinue', handler);
+  server.on('checkExpectation', handler);
+  // A client that half-closes after its request (`nc -N`, shutdown(SHUT_WR)) still gets its answer
+  // (RFC 9112 §9.6); Node's default would abort the request on the client's FIN.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   /** Writes the answer and, as for every request, one access line. */
   const answer = (socket: Duplex, code: ErrorCode, extraHeaders: Record<string, string>, request?: http.IncomingMessage) => {
     const remoteAddress = (socket as net.Socket).remoteAddress ?? '-';

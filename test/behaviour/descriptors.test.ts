@@ -73,3 +73,36 @@ describeOnLinux.each(MODES)('descriptor hygiene (%s engine)', (mode) => {
     expect(countDescriptors()).toBeLessThanOrEqual(before);
   });
 });
+
+describeOnLinux.each(MODES)('pipelined requests and abandoned connections (%s engine)', (mode) => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer(fixtures.root, mode)));
+  afterAll(() => server.close());
+
+  /** Pipelines `count` requests for the big file, reads the first bytes, then drops the connection. */
+  function pipelineAndLeave(count: number, range?: string): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write(`GET /big.bin HTTP/1.1\r\nHost: x\r\n${range ? `Range: ${range}\r\n` : ''}\r\n`.repeat(count));
+      });
+      socket.once('data', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.on('error', () => resolve());
+    });
+  }
+
+  test('requests queued behind a response hold no descriptor when the client leaves', async () => {
+    await request(server.url, '/big.bin');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = countDescriptors();
+    await Promise.all([
+      ...Array.from({ length: 10 }, () => pipelineAndLeave(3)),
+      ...Array.from({ length: 5 }, () => pipelineAndLeave(3, 'bytes=0-10,100-200,5000-')),
+      pipelineAndLeave(300),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(countDescriptors()).toBeLessThanOrEqual(before);
+  });
+});

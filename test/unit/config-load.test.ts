@@ -2,7 +2,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type LoadInputs, type RawOptions } from '../../src/config/load';
-import { DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_PORT } from '../../src/config/options';
+import { DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SEND_TIMEOUT_SECONDS, DEFAULT_PORT } from '../../src/config/options';
 import { ConfigError } from '../../src/errors/http-error';
 
 let tmp: string;
@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
       logFormat: 'combined',
       quiet: false,
       debug: false,
+      sendTimeout: DEFAULT_SEND_TIMEOUT_SECONDS,
       gracePeriod: DEFAULT_GRACE_PERIOD_SECONDS,
     });
   });

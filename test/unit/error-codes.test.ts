@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ERROR_CODES, type ErrorCode } from '../../src/errors/codes';
@@ -40,19 +41,7 @@ describe('ERROR_CODES', () => {
   });
 
   test('the message of each status code is the standard reason phrase or starts with it', () => {
-    const reason: Record<number, string> = {
-      400: 'Bad Request',
-      403: 'Forbidden',
-      404: 'Not Found',
-      405: 'Method Not Allowed',
-      408: 'Request Timeout',
-      412: 'Precondition Failed',
-      414: 'URI Too Long',
-      416: 'Range Not Satisfiable',
-      431: 'Request Header Fields Too Large',
-      500: 'Internal Server Error',
-      503: 'Service Unavailable',
-    };
+    const reason = STATUS_CODES;
     for (const [code, info] of entries) {
       expect([code, info.message.startsWith(reason[info.status] ?? '\u0000')]).toEqual([code, true]);
     }
