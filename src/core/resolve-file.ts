@@ -2,7 +2,7 @@
 // event loop, the threaded engine inside piscina workers; nothing here knows which.
 // SECURITY: this is where containment is enforced (realpath + path.relative, never startsWith).
 
-import { BigIntStats, closeSync as closeFd, constants as fsConstants, fstat, open, promises as fs, read, Stats } from 'node:fs';
+import { BigIntStats, close, constants as fsConstants, fstat, open, promises as fs, read, Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { contentTypeFor } from './mime';
@@ -23,13 +23,9 @@ function readAsync(fd: number, buffer: Uint8Array, offset: number, length: numbe
   );
 }
 
-/** Closing never blocks on a regular file, and a sync close cannot be forgotten on any path. */
-function closeSync(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch {
-    // already closed: nothing to release
-  }
+/** Closes without throwing: on every path out of resolveRegularFile, the descriptor must go. */
+function closeQuietly(fd: number): Promise<void> {
+  return new Promise((resolve) => close(fd, () => resolve()));
 }
 
 const MISSING: FileResolution = { kind: 'missing' };
@@ -89,7 +85,7 @@ export function createResolver(options: ResolverOptions): Resolver {
     } catch (error) {
       return fromFsError(error);
     } finally {
-      if (!keepOpen) closeSync(fd);
+      if (!keepOpen) await closeQuietly(fd);
     }
   }
 
