@@ -11,6 +11,7 @@ import type { ResolverOptions } from './core/resolution';
 import { createAsyncEngine } from './engine/async-engine';
 import type { Engine, EngineMode } from './engine/engine';
 import { createThreadedEngine } from './engine/threaded-engine';
+import { AuthStore, loadAuthState } from './auth/state';
 import { ConfigError } from './errors/http-error';
 import { createLogger, Logger } from './log/logger';
 import { createPipeline } from './pipeline';
@@ -34,6 +35,8 @@ export interface RunningServer {
   readonly engine: Engine;
   readonly server: http.Server;
   readonly logger: Logger;
+  /** Re-reads users, tokens, signing key and rules; throws a ConfigError and keeps the old set when one is broken. */
+  reload(): void;
   /** Graceful stop: drain within the config's grace period, then close the pool. Idempotent. */
   close(): Promise<void>;
 }
@@ -41,6 +44,9 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger =
     options.logger ?? createLogger({ format: config.logFormat, quiet: config.quiet, debug: config.debug });
+  const loadAuth = () => loadAuthState(config, (message) => logger.warn(message));
+  const auth = new AuthStore(loadAuth(), loadAuth);
+  const authOptions = { maxFailures: config.authMaxFailures, failureWindowMs: config.authFailureWindow * 1000 };
   const resolverOptions: ResolverOptions = {
     root: config.root,
     listing: config.listing,
@@ -53,7 +59,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       : createAsyncEngine(resolverOptions);
 
   let draining = false;
-  const server = createListener(createPipeline({ engine, logger, isDraining: () => draining }), logger, engine.mode, {
+  const server = createListener(createPipeline({ engine, auth, authOptions, logger, isDraining: () => draining }), logger, engine.mode, {
     sendTimeoutMs: config.sendTimeout * 1000,
   });
   let address;
@@ -72,6 +78,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     engine,
     server,
     logger,
+    reload: () => auth.reload(),
     close() {
       closing ??= (async () => {
         draining = true;
@@ -134,6 +141,16 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // SIGHUP swaps users, tokens, signing key and rules atomically; open connections are untouched.
+  process.on('SIGHUP', () => {
+    try {
+      running.reload();
+      running.logger.info('SIGHUP: reloaded users, tokens, signing key and rules');
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.message : String(error);
+      running.logger.error(`SIGHUP: reload failed, keeping the previous set: ${message}`);
+    }
+  });
   // Announce only once the signal handlers are in place: whoever waits for this line may stop us at once.
   running.logger.info(describeStart(profile.binaryName, version, running, config));
 }

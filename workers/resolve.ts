@@ -2,6 +2,7 @@
 // to the primary thread as transferred ArrayBuffers (no copy). Imports core/ only.
 
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { verifyPassword as verifyPasswordHash } from '../src/auth/password-hash';
 import { createResolver } from '../src/core/resolve-file';
 import type { FileResolution, ResolveRequest, ResolverOptions } from '../src/core/resolution';
 
@@ -25,4 +26,9 @@ export default async function resolve(request: ResolveRequest): Promise<unknown>
     return withTransferredBody(resolution as FileResolution & { body: Uint8Array });
   }
   return resolution;
+}
+
+/** Second task of the pool (run with `{ name: 'verifyPassword' }`): a slow password-hash check. */
+export async function verifyPassword(task: { hash: string; password: string }): Promise<boolean> {
+  return verifyPasswordHash(task.hash, task.password);
 }

@@ -44,7 +44,11 @@ export function parseArgs(argv: readonly string[], binaryName: string, version: 
       spec.describe +
       (spec.type === 'choice' ? ` (${spec.choices.join(' | ')})` : '') +
       ` [env ${spec.env}]` +
-      (name === 'mode' ? ` [default: ${defaultMode}]` : name === 'threads' ? '' : ` [default: ${String(spec.default)}]`);
+      (name === 'mode'
+        ? ` [default: ${defaultMode}]`
+        : name === 'threads' || spec.type === 'file'
+          ? ''
+          : ` [default: ${String(spec.default)}]`);
     parser = parser.option(toFlagName(name), {
       // Other values stay untyped strings (parse-numbers is off) so config/load.ts can reject
       // "abc" with a message naming the flag.

@@ -32,7 +32,7 @@ export function loadConfig(inputs: LoadInputs): ServerConfig {
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     const source = pickSource(name, inputs);
     sources[name] = source;
-    values[name] = coerce(OPTIONS[name], source);
+    values[name] = coerce(OPTIONS[name], source, inputs.cwd ?? process.cwd());
   }
 
   // A thread count implies the threaded engine. Against an explicit async mode, the channel with
@@ -65,13 +65,17 @@ function pickSource(name: OptionName, inputs: LoadInputs): Source {
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
-function coerce(spec: OptionSpec, source: Source): unknown {
+function coerce(spec: OptionSpec, source: Source, cwd: string): unknown {
   const { value, label } = source;
   const shown = JSON.stringify(Array.isArray(value) ? value.join(' ') : String(value));
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a non-empty string (got ${shown})`);
       return value;
+    case 'file':
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a file path (got ${shown})`);
+      return path.resolve(cwd, value);
     case 'boolean': {
       if (typeof value === 'boolean') return value;
       const word = String(value).toLowerCase();

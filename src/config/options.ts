@@ -6,6 +6,8 @@ import os from 'node:os';
 
 export type OptionSpec =
   | { readonly type: 'string'; readonly default: string; readonly env: string; readonly describe: string }
+  /** A path to a file, optional (no default); secrets are only ever given this way. */
+  | { readonly type: 'file'; readonly default: undefined; readonly env: string; readonly describe: string }
   | { readonly type: 'boolean'; readonly default: boolean; readonly env: string; readonly describe: string }
   | {
       readonly type: 'integer';
@@ -27,6 +29,8 @@ export const DEFAULT_PORT = 6789;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 10;
 export const MAX_THREADS = 256;
 export const DEFAULT_SEND_TIMEOUT_SECONDS = 60;
+export const DEFAULT_AUTH_MAX_FAILURES = 10;
+export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
 
 /** Keys are the camelCase config names; the flag is the kebab-case form (`logFormat` → `--log-format`). */
 export const OPTIONS = {
@@ -90,6 +94,52 @@ export const OPTIONS = {
     env: 'TINYHTTP_DEBUG',
     describe: 'Also log request and response headers (Authorization, Cookie and other credential headers redacted)',
   },
+  authUsers: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_AUTH_USERS_FILE',
+    describe: 'Users file for HTTP Basic auth: name:hash[:role,role] per line (see hash-password)',
+  },
+  authTokens: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_AUTH_TOKENS_FILE',
+    describe: 'Bearer tokens file: sha256-hex name[:role,role] per line (see gen-token)',
+  },
+  signingKeyFile: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_SIGNING_KEY_FILE',
+    describe: 'Key file (32+ bytes) for signed URLs (see sign-url)',
+  },
+  authRules: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_AUTH_RULES_FILE',
+    describe: 'JSON authorization rules: [{ "path": "/private/**", "allow": ["role:admin"] }, …]',
+  },
+  authRealm: {
+    type: 'string',
+    default: 'tinyhttp',
+    env: 'TINYHTTP_AUTH_REALM',
+    describe: 'Realm named in WWW-Authenticate challenges',
+  },
+  authMaxFailures: {
+    type: 'integer',
+    default: DEFAULT_AUTH_MAX_FAILURES,
+    min: 0,
+    max: 1_000_000,
+    env: 'TINYHTTP_AUTH_MAX_FAILURES',
+    describe: 'Failed logins per client address and window before 429 (0 turns the limit off)',
+  },
+  authFailureWindow: {
+    type: 'integer',
+    default: DEFAULT_AUTH_FAILURE_WINDOW_SECONDS,
+    min: 1,
+    max: 86_400,
+    env: 'TINYHTTP_AUTH_FAILURE_WINDOW',
+    describe: 'Seconds over which failed logins are counted',
+  },
   sendTimeout: {
     type: 'integer',
     default: DEFAULT_SEND_TIMEOUT_SECONDS,
@@ -122,6 +172,14 @@ export interface ServerConfig {
   readonly logFormat: 'combined' | 'json';
   readonly quiet: boolean;
   readonly debug: boolean;
+  /** Absolute paths of the secret and rules files; undefined when not configured. */
+  readonly authUsers: string | undefined;
+  readonly authTokens: string | undefined;
+  readonly signingKeyFile: string | undefined;
+  readonly authRules: string | undefined;
+  readonly authRealm: string;
+  readonly authMaxFailures: number;
+  readonly authFailureWindow: number;
   readonly sendTimeout: number;
   readonly gracePeriod: number;
 }

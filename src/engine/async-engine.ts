@@ -2,6 +2,7 @@
 
 import { createResolver } from '../core/resolve-file';
 import type { ResolverOptions } from '../core/resolution';
+import { verifyPassword } from '../auth/password-hash';
 import type { Engine } from './engine';
 
 export function createAsyncEngine(options: ResolverOptions): Engine {
@@ -10,6 +11,7 @@ export function createAsyncEngine(options: ResolverOptions): Engine {
     mode: 'async',
     threads: 0,
     resolve,
+    verifyPassword,
     close: async () => undefined,
   };
 }

@@ -10,5 +10,7 @@ export interface Engine {
   readonly threads: number;
   /** Never rejects with a client-visible message: failures are HttpErrors or `failed` resolutions. */
   resolve(request: ResolveRequest): Promise<FileResolution>;
+  /** Checks a password against a stored hash (slow by design: in the pool when threaded). */
+  verifyPassword(hash: string, password: string): Promise<boolean>;
   close(): Promise<void>;
 }

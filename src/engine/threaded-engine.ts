@@ -51,6 +51,13 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
         throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
       }
     },
+    async verifyPassword(hash: string, password: string): Promise<boolean> {
+      try {
+        return (await pool.run({ hash, password }, { name: 'verifyPassword' })) === true;
+      } catch (cause) {
+        throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
+      }
+    },
     close: () => pool.destroy(),
   };
 }

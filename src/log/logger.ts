@@ -65,6 +65,13 @@ export function redactHeaders(headers: Record<string, unknown>): Record<string, 
   return safe;
 }
 
+const SIGNATURE_VALUE = /([?&]signature=)[^&]*/gi;
+
+/** SECURITY: a signed URL's signature is a bearer credential; logs show `signature=[redacted]`. */
+export function redactTarget(target: string | undefined): string | undefined {
+  return target === undefined || !target.includes('ignature=') ? target : target.replace(SIGNATURE_VALUE, `$1${REDACTED}`);
+}
+
 /**
  * JSON escapes C0 controls but not DEL or the C1 range (U+0080–U+009F), which some terminals
  * obey as escape sequences; write those as visible `\u00XX` text.

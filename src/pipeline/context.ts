@@ -1,6 +1,7 @@
 // RequestContext: what one request carries from stage to stage.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../auth/rules';
 import type { FileResolution } from '../core/resolution';
 import type { ByteRange } from '../http/range';
 import type { RequestTarget } from '../http/target';
@@ -20,8 +21,10 @@ export interface RequestContext {
   fd?: number;
   /** Satisfiable byte ranges chosen by the range stage (absent: the whole representation). */
   ranges?: readonly ByteRange[];
-  /** Authenticated principal name, when authentication is configured and succeeded. */
-  principal?: string;
+  /** Authenticated principal, when authentication is configured and succeeded. */
+  principal?: Principal;
+  /** The normalised path a valid signed URL grants (GET and HEAD only). */
+  signedPath?: string;
   /** Body bytes actually handed to the socket; undefined until a response completes. */
   bytesSent?: number;
 }

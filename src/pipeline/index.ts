@@ -2,18 +2,23 @@
 //
 //   1. guard        Host, method, request-target → ctx.target          400 / 405 / 414, OPTIONS 204
 //   2. security     dotfiles on the normalised path                     404
-//      (authenticate and authorize slot in here, before the file system is touched)
-//   3. resolve      Engine.resolve → ctx.resolution (async or threaded) 404 / 403 / 503
-//   4. conditional  If-Match, If-None-Match, If-(Un)Modified-Since     412 / 304
-//   5. range        Range, If-Range → ctx.ranges                        416
-//   6. respond      headers and body; listing; trailing-slash redirect  200 / 206 / 301
+//   3. authenticate signed URL, Basic, Bearer → ctx.principal           401 / 429
+//   4. authorize    rules on the normalised path                        401 / 403
+//      (both before the file system is touched: a denied client cannot probe for existence)
+//   5. resolve      Engine.resolve → ctx.resolution (async or threaded) 404 / 403 / 503
+//   6. conditional  If-Match, If-None-Match, If-(Un)Modified-Since     412 / 304
+//   7. range        Range, If-Range → ctx.ranges                        416
+//   8. respond      headers and body; listing; trailing-slash redirect  200 / 206 / 301
 //
-// Stages 1–5 may end the request; only respond writes a success body.
+// Stages 1–7 may end the request; only respond writes a success body.
 
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine';
-import { Logger, redactHeaders } from '../log/logger';
+import type { AuthStore } from '../auth/state';
+import { Logger, redactHeaders, redactTarget } from '../log/logger';
+import { AuthenticateOptions, createAuthenticateStage } from './authenticate';
+import { createAccessCheck, createAuthorizeStage } from './authorize';
 import { createConditionalStage } from './conditional';
 import type { RequestContext } from './context';
 import { sendError } from './errors';
@@ -25,6 +30,8 @@ import { createSecurityStage } from './security';
 
 export interface PipelineDeps {
   readonly engine: Engine;
+  readonly auth: AuthStore;
+  readonly authOptions: AuthenticateOptions;
   readonly logger: Logger;
   /** True once shutdown began: responses then close their connection. */
   readonly isDraining: () => boolean;
@@ -32,18 +39,22 @@ export interface PipelineDeps {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createPipeline({ engine, logger, isDraining }: PipelineDeps): RequestHandler {
+export function createPipeline({ engine, auth, authOptions, logger, isDraining }: PipelineDeps): RequestHandler {
   const guard = createGuardStage();
   const checkSecurity = createSecurityStage();
+  const authenticate = createAuthenticateStage(auth, engine, logger, authOptions);
+  const authorize = createAuthorizeStage(auth, logger);
   const resolve = createResolveStage(engine);
   const checkPreconditions = createConditionalStage();
   const selectRanges = createRangeStage();
-  const respond = createRespondStage(logger);
+  const respond = createRespondStage(logger, createAccessCheck(auth));
   const observe = logger.accessEnabled || logger.debugEnabled;
 
   async function run(ctx: RequestContext): Promise<void> {
     if (guard(ctx) === 'done') return;
     checkSecurity(ctx);
+    await authenticate(ctx);
+    authorize(ctx);
     await resolve(ctx);
     if (ctx.res.destroyed) return; // the client left while the engine worked
     if (checkPreconditions(ctx) === 'done') return;
@@ -71,7 +82,7 @@ export function createPipeline({ engine, logger, isDraining }: PipelineDeps): Re
     // the same request twice.
     if (isDraining() || hasBody(req)) res.shouldKeepAlive = false;
     if (logger.debugEnabled) {
-      logger.debug('request', { method: req.method, target: req.url, headers: redactHeaders(req.headers) });
+      logger.debug('request', { method: req.method, target: redactTarget(req.url), headers: redactHeaders(req.headers) });
     }
     if (res.socket !== null) {
       start(ctx);
@@ -119,9 +130,9 @@ function logResponse(ctx: RequestContext, engineMode: string, logger: Logger): v
   if (!logger.accessEnabled) return;
   logger.access({
     remoteAddress: ctx.remoteAddress ?? '-',
-    user: ctx.principal,
+    user: ctx.principal?.name ?? (ctx.signedPath !== undefined ? 'signed-url' : undefined),
     method: req.method,
-    target: req.url,
+    target: redactTarget(req.url),
     httpVersion: req.httpVersion,
     // 499 (nginx's "client closed request"): the client left before any answer was sent.
     status: res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST,

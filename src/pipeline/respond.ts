@@ -21,14 +21,17 @@ export function setValidatorHeaders(res: ServerResponse, file: FileEntry): void 
   res.setHeader('Last-Modified', new Date(file.mtimeMs).toUTCString());
 }
 
-export function createRespondStage(logger: Logger) {
+/** May this request's principal fetch `path`? Listings show only entries that pass. */
+export type AccessCheck = (ctx: RequestContext, path: string) => boolean;
+
+export function createRespondStage(logger: Logger, canFetch: AccessCheck) {
   return function respond(ctx: RequestContext): void {
     const resolution = ctx.resolution!;
     switch (resolution.kind) {
       case 'file':
         return sendFile(ctx, resolution, logger);
       case 'listing':
-        return sendListing(ctx, resolution);
+        return sendListing(ctx, withoutForbiddenEntries(ctx, resolution, canFetch));
       case 'directory':
         return sendSlashRedirect(ctx);
       default:
@@ -147,6 +150,12 @@ function streamBody(ctx: RequestContext, stream: Readable, logger: Logger): void
 
 function isClientGone(error: NodeJS.ErrnoException): boolean {
   return error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'EPIPE';
+}
+
+function withoutForbiddenEntries(ctx: RequestContext, listing: ListingModel, canFetch: AccessCheck): ListingModel {
+  const directory = ctx.target!.path;
+  const entries = listing.entries.filter((entry) => canFetch(ctx, directory + entry.name + (entry.isDirectory ? '/' : '')));
+  return entries.length === listing.entries.length ? listing : { ...listing, entries };
 }
 
 function sendListing(ctx: RequestContext, listing: ListingModel): void {

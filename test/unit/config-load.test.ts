@@ -49,6 +49,13 @@ describe('loadConfig defaults', () => {
       logFormat: 'combined',
       quiet: false,
       debug: false,
+      authUsers: undefined,
+      authTokens: undefined,
+      signingKeyFile: undefined,
+      authRules: undefined,
+      authRealm: 'tinyhttp',
+      authMaxFailures: 10,
+      authFailureWindow: 60,
       sendTimeout: DEFAULT_SEND_TIMEOUT_SECONDS,
       gracePeriod: DEFAULT_GRACE_PERIOD_SECONDS,
     });

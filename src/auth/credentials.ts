@@ -1,0 +1,89 @@
+// Loads the users file (`name:hash[:role,role]`) and the tokens file (`sha256-hex name[:role,role]`).
+// Every problem is one ConfigError naming the file and line, never the secret itself.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors/http-error';
+import { classifyHash } from './password-hash';
+
+export interface UserRecord {
+  readonly hash: string;
+  readonly roles: readonly string[];
+}
+
+export interface TokenRecord {
+  readonly name: string;
+  readonly roles: readonly string[];
+}
+
+const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const ROLE = /^[A-Za-z0-9._-]{1,64}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function parseRoles(field: string | undefined, where: string): string[] {
+  if (field === undefined || field === '') return [];
+  const roles = field.split(',').map((role) => role.trim());
+  for (const role of roles) {
+    if (!ROLE.test(role)) throw new ConfigError(`${where}: invalid role ${JSON.stringify(role)}`);
+  }
+  return roles;
+}
+
+/** Non-empty, non-comment lines with their 1-based numbers. */
+function meaningfulLines(text: string): [number, string][] {
+  return text
+    .split(/\r?\n/)
+    .map((line, index): [number, string] => [index + 1, line.trim()])
+    .filter(([, line]) => line !== '' && !line.startsWith('#'));
+}
+
+export function parseUsersFile(text: string, fileLabel: string): Map<string, UserRecord> {
+  const users = new Map<string, UserRecord>();
+  for (const [lineNumber, line] of meaningfulLines(text)) {
+    const where = `${fileLabel} line ${lineNumber}`;
+    const first = line.indexOf(':');
+    if (first <= 0) throw new ConfigError(`${where}: expected name:hash[:roles]`);
+    const name = line.slice(0, first);
+    // bcrypt and scrypt hashes contain no ':', so the hash ends at the next one.
+    const rest = line.slice(first + 1);
+    const second = rest.indexOf(':');
+    const hash = second === -1 ? rest : rest.slice(0, second);
+    const roles = parseRoles(second === -1 ? undefined : rest.slice(second + 1), where);
+    if (!NAME.test(name)) throw new ConfigError(`${where}: invalid user name`);
+    const kind = classifyHash(hash);
+    if ('refused' in kind) throw new ConfigError(`${where} (user ${name}): ${kind.refused}`);
+    if (users.has(name)) throw new ConfigError(`${where}: user ${name} appears twice`);
+    users.set(name, { hash, roles });
+  }
+  return users;
+}
+
+export function parseTokensFile(text: string, fileLabel: string): Map<string, TokenRecord> {
+  const tokens = new Map<string, TokenRecord>();
+  for (const [lineNumber, line] of meaningfulLines(text)) {
+    const where = `${fileLabel} line ${lineNumber}`;
+    const [digest, principal, ...extra] = line.split(/\s+/);
+    if (extra.length > 0 || principal === undefined) throw new ConfigError(`${where}: expected "sha256-hex name[:roles]"`);
+    if (!SHA256_HEX.test(digest)) throw new ConfigError(`${where}: the token must be stored as 64 lower-case hex digits of its SHA-256`);
+    const colon = principal.indexOf(':');
+    const name = colon === -1 ? principal : principal.slice(0, colon);
+    if (!NAME.test(name)) throw new ConfigError(`${where}: invalid name`);
+    if (tokens.has(digest)) throw new ConfigError(`${where}: the same token appears twice`);
+    tokens.set(digest, { name, roles: parseRoles(colon === -1 ? undefined : principal.slice(colon + 1), where) });
+  }
+  return tokens;
+}
+
+/** SHA-256 hex of a bearer token, the only form in which tokens are stored or compared. */
+export function digestToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function readSecretFile(file: string, label: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`${label} ${JSON.stringify(file)} cannot be read (${code})`);
+  }
+}

@@ -1,0 +1,106 @@
+// Stage 3, authenticate: signed URL, Basic or Bearer credentials → ctx.principal.   → 401 / 429
+// Runs before the file system is touched. Anonymous requests pass through; authorize decides.
+// SECURITY: unknown users cost a dummy hash check; failures are counted per client address and,
+// past the limit, refused with 429 before any hash is computed.
+
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DUMMY_HASH } from '../auth/password-hash';
+import { digestToken } from '../auth/credentials';
+import { FailureLimiter, VerificationCache } from '../auth/rate-limit';
+import { checkSignature } from '../auth/signed-url';
+import type { AuthStore } from '../auth/state';
+import type { Engine } from '../engine/engine';
+import { HttpError } from '../errors/http-error';
+import { parseAuthorization } from '../http/authorization';
+import type { Logger } from '../log/logger';
+import type { RequestContext } from './context';
+
+/** How long a successful Basic verification is remembered. */
+export const VERIFICATION_CACHE_TTL_MS = 60_000;
+
+export interface AuthenticateOptions {
+  readonly maxFailures: number;
+  readonly failureWindowMs: number;
+}
+
+export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger: Logger, options: AuthenticateOptions) {
+  const limiter = new FailureLimiter(options.maxFailures, options.failureWindowMs);
+  const verified = new VerificationCache(VERIFICATION_CACHE_TTL_MS);
+  const cacheKey = randomBytes(32);
+  let cachedFor = auth.current;
+
+  function fail(ctx: RequestContext, reason: string, user?: string): never {
+    const address = ctx.remoteAddress ?? '-';
+    limiter.recordFailure(address);
+    logger.warn('authentication failed', { reason, address, user, method: ctx.req.method, path: ctx.target!.path });
+    throw new HttpError('TH_ERR_AUTH_REQUIRED', { headers: challengeHeaders(auth) });
+  }
+
+  return async function authenticate(ctx: RequestContext): Promise<void> {
+    const state = auth.current;
+    if (!state.enabled) return;
+    if (state !== cachedFor) {
+      // Reloaded: a removed user or changed password must not live on in the cache.
+      verified.clear();
+      cachedFor = state;
+    }
+    const { req } = ctx;
+    const target = ctx.target!;
+    const address = ctx.remoteAddress ?? '-';
+
+    if (state.signingKey !== undefined) {
+      const check = checkSignature(state.signingKey, req.method ?? '', target.path, target.query, Math.floor(Date.now() / 1000));
+      if (check === 'valid') {
+        ctx.signedPath = target.path;
+        return;
+      }
+      if (check !== 'absent') {
+        refuseIfLockedOut(ctx, limiter, address, logger);
+        fail(ctx, `signed URL ${check}`);
+      }
+    }
+
+    const header = req.headers.authorization;
+    if (header === undefined) return;
+    refuseIfLockedOut(ctx, limiter, address, logger);
+    const credentials = parseAuthorization(header);
+    if (credentials === undefined) fail(ctx, 'malformed Authorization header');
+
+    if (credentials.scheme === 'basic') {
+      if (state.users === undefined) fail(ctx, 'Basic auth is not enabled', credentials.user);
+      const key = createHmac('sha256', cacheKey).update(credentials.user).update('\0').update(credentials.password).digest('hex');
+      const user = state.users.get(credentials.user);
+      if (user !== undefined && verified.has(key)) {
+        ctx.principal = { name: credentials.user, roles: user.roles };
+        return;
+      }
+      const matches = await engine.verifyPassword(user?.hash ?? DUMMY_HASH, credentials.password);
+      if (user === undefined || !matches) fail(ctx, user === undefined ? 'unknown user' : 'wrong password', credentials.user);
+      verified.add(key);
+      ctx.principal = { name: credentials.user, roles: user.roles };
+      return;
+    }
+
+    if (state.tokens === undefined) fail(ctx, 'Bearer auth is not enabled');
+    const digest = Buffer.from(digestToken(credentials.token), 'hex');
+    let found: (typeof state.tokens)[number] | undefined;
+    // Compare against every stored digest, in constant time each, whatever matches first.
+    for (const entry of state.tokens) {
+      if (timingSafeEqual(entry.digest, digest) && found === undefined) found = entry;
+    }
+    if (found === undefined) fail(ctx, 'unknown token');
+    ctx.principal = { name: found.record.name, roles: found.record.roles };
+  };
+}
+
+function refuseIfLockedOut(ctx: RequestContext, limiter: FailureLimiter, address: string, logger: Logger): void {
+  const retryAfter = limiter.retryAfterSeconds(address);
+  if (retryAfter === 0) return;
+  logger.warn('authentication locked out', { address, method: ctx.req.method, path: ctx.target!.path, retryAfter });
+  throw new HttpError('TH_ERR_AUTH_RATE_LIMITED', { headers: { 'Retry-After': String(retryAfter) } });
+}
+
+export function challengeHeaders(auth: AuthStore): Record<string, string> {
+  const challenges = auth.current.challenges;
+  return challenges.length === 0 ? {} : { 'WWW-Authenticate': challenges.join(', ') };
+}

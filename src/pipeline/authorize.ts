@@ -1,0 +1,36 @@
+// Stage 4, authorize: principal × normalised path → allow.                           → 401 / 403
+// A signed URL grants GET/HEAD on exactly its own path. Anonymous and denied: 401 with the
+// challenges; known but denied: 403.
+
+import { decide } from '../auth/rules';
+import type { AuthStore } from '../auth/state';
+import { HttpError } from '../errors/http-error';
+import type { Logger } from '../log/logger';
+import { challengeHeaders } from './authenticate';
+import type { RequestContext } from './context';
+
+export function createAuthorizeStage(auth: AuthStore, logger: Logger) {
+  return function authorize(ctx: RequestContext): void {
+    const state = auth.current;
+    if (!state.enabled) return;
+    const path = ctx.target!.path;
+    if (ctx.signedPath === path) return;
+    if (decide(state.rules, ctx.principal, ctx.req.method ?? '', path) === 'allow') return;
+    logger.warn('access denied', {
+      address: ctx.remoteAddress,
+      user: ctx.principal?.name,
+      method: ctx.req.method,
+      path,
+    });
+    if (ctx.principal === undefined) throw new HttpError('TH_ERR_AUTH_REQUIRED', { headers: challengeHeaders(auth) });
+    throw new HttpError('TH_ERR_FORBIDDEN');
+  };
+}
+
+/** For listings: may this request's principal fetch `path`? */
+export function createAccessCheck(auth: AuthStore) {
+  return function canFetch(ctx: RequestContext, path: string): boolean {
+    const state = auth.current;
+    return !state.enabled || decide(state.rules, ctx.principal, 'GET', path) === 'allow';
+  };
+}
