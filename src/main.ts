@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from './cli/args';
+import { runConfig, runGenToken, runHashPassword, runSignUrl } from './cli/commands';
 import { loadConfig } from './config/load';
 import type { ServerConfig } from './config/options';
 import type { ResolverOptions } from './core/resolution';
@@ -119,11 +120,16 @@ export interface CliProfile {
  */
 export async function runCli(argv: readonly string[], profile: CliProfile): Promise<void> {
   const version = readPackageVersion();
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
   let config: ServerConfig;
   let running: RunningServer;
   try {
-    const { options } = parseArgs(argv, profile.binaryName, version, profile.defaultMode);
-    config = loadConfig({ cli: options, env: process.env, defaults: { mode: profile.defaultMode } });
+    const invocation = parseArgs(argv, profile.binaryName, version, profile.defaultMode);
+    if (invocation.command === 'hash-password') return await runHashPassword(invocation.name, invocation.roles, io);
+    if (invocation.command === 'gen-token') return runGenToken(invocation.name, invocation.roles, io);
+    config = loadConfig({ cli: invocation.options, env: process.env, defaults: { mode: profile.defaultMode } });
+    if (invocation.command === 'sign-url') return runSignUrl(invocation.path, invocation.expires, config, io);
+    if (invocation.command === 'config') return runConfig(config, io);
     running = await startServer(config);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -132,6 +138,7 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
     }
     throw error;
   }
+
   const stop = (signal: NodeJS.Signals) => {
     running.logger.info(`${signal} received, finishing in-flight requests (up to ${config.gracePeriod}s)`);
     void running.close().then(

@@ -16,11 +16,12 @@ export interface TokenRecord {
   readonly roles: readonly string[];
 }
 
-const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
-const ROLE = /^[A-Za-z0-9._-]{1,64}$/;
+/** Principal names and roles: printable, no separators of the file formats (`:`, `,`, space). */
+export const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+export const ROLE = /^[A-Za-z0-9._-]{1,64}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-function parseRoles(field: string | undefined, where: string): string[] {
+export function parseRoles(field: string | undefined, where: string): string[] {
   if (field === undefined || field === '') return [];
   const roles = field.split(',').map((role) => role.trim());
   for (const role of roles) {

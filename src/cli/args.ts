@@ -6,9 +6,15 @@ import { ConfigError } from '../errors/http-error';
 import { OPTIONS, OptionName, toFlagName } from '../config/options';
 import type { RawOptions } from '../config/load';
 
-export interface CliInvocation {
-  readonly options: RawOptions;
-}
+/** What the user asked for: serving (the default command) or one of the helper commands. */
+export type CliInvocation =
+  | { readonly command: 'serve'; readonly options: RawOptions }
+  | { readonly command: 'config'; readonly options: RawOptions }
+  | { readonly command: 'hash-password'; readonly options: RawOptions; readonly name: string; readonly roles: string | undefined }
+  | { readonly command: 'gen-token'; readonly options: RawOptions; readonly name: string; readonly roles: string | undefined }
+  | { readonly command: 'sign-url'; readonly options: RawOptions; readonly path: string; readonly expires: string };
+
+const ROLES_OPTION = { type: 'string', describe: 'Comma-separated roles for the principal', requiresArg: true } as const;
 
 /**
  * Parses argv for a binary. `--help` and `--version` print and exit 0 (yargs' own behaviour);
@@ -20,6 +26,18 @@ export function parseArgs(argv: readonly string[], binaryName: string, version: 
     .command('$0 [root]', 'Serve the files under root over HTTP', (command) =>
       command.positional('root', { type: 'string', describe: `${OPTIONS.root.describe} [env ${OPTIONS.root.env}] [default: .]` }),
     )
+    .command('hash-password <name>', 'Read a password (TTY prompt or stdin, never argv) and print a users-file line', (command) =>
+      command.positional('name', { type: 'string' }).option('roles', ROLES_OPTION),
+    )
+    .command('gen-token <name>', 'Print a fresh bearer token ("token: …") and the tokens-file line ("line: …")', (command) =>
+      command.positional('name', { type: 'string' }).option('roles', ROLES_OPTION),
+    )
+    .command('sign-url <path>', 'Print a URL granting GET/HEAD on path until it expires (needs --signing-key-file)', (command) =>
+      command
+        .positional('path', { type: 'string' })
+        .option('expires', { type: 'string', describe: 'Lifetime: 90s, 15m, 2h, 7d', default: '15m', requiresArg: true }),
+    )
+    .command('config', 'Print the effective configuration (secret files by path, never their contents)')
     .version(version)
     .alias('v', 'version')
     .help()
@@ -58,11 +76,23 @@ export function parseArgs(argv: readonly string[], binaryName: string, version: 
     });
   }
 
-  const parsed = parser.parseSync();
+  const parsed = parser.parseSync() as Record<string, unknown> & { _: unknown[] };
   const options: RawOptions = {};
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
-    const value = (parsed as Record<string, unknown>)[name];
+    const value = parsed[name];
     if (value !== undefined) options[name] = name === 'root' ? String(value) : value;
   }
-  return { options };
+  const roles = parsed.roles === undefined ? undefined : String(parsed.roles);
+  switch (parsed._[0]) {
+    case 'hash-password':
+      return { command: 'hash-password', options, name: String(parsed.name), roles };
+    case 'gen-token':
+      return { command: 'gen-token', options, name: String(parsed.name), roles };
+    case 'sign-url':
+      return { command: 'sign-url', options, path: String(parsed.path), expires: String(parsed.expires) };
+    case 'config':
+      return { command: 'config', options };
+    default:
+      return { command: 'serve', options };
+  }
 }
