@@ -15,6 +15,8 @@ export interface TestServer {
   /** Lines written to stdout (access log, info) and stderr (warn, error) so far. */
   readonly stdout: string[];
   readonly stderr: string[];
+  /** As SIGHUP: re-read users, tokens, signing key and rules (throws and keeps the old set if broken). */
+  reload(): void;
   close(): Promise<void>;
 }
 
@@ -60,5 +62,5 @@ export async function startTestServer(root: string, mode: Mode, extra: TestServe
     stderr: collectLines(stderr),
   });
   const running = await startServer(config, { logger, workerFilename: extra.workerFilename });
-  return { url: running.url, port: running.port, stdout, stderr, close: () => running.close() };
+  return { url: running.url, port: running.port, stdout, stderr, reload: () => running.reload(), close: () => running.close() };
 }
