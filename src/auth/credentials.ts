@@ -49,10 +49,12 @@ export function parseUsersFile(text: string, fileLabel: string): Map<string, Use
     const rest = line.slice(first + 1);
     const second = rest.indexOf(':');
     const hash = second === -1 ? rest : rest.slice(0, second);
-    const roles = parseRoles(second === -1 ? undefined : rest.slice(second + 1), where);
     if (!NAME.test(name)) throw new ConfigError(`${where}: invalid user name`);
+    // SECURITY: the hash is judged before the roles, so a plain-text password holding a ':' is
+    // refused as such and no part of it is echoed as a "role" in the message.
     const kind = classifyHash(hash);
     if ('refused' in kind) throw new ConfigError(`${where} (user ${name}): ${kind.refused}`);
+    const roles = parseRoles(second === -1 ? undefined : rest.slice(second + 1), where);
     if (users.has(name)) throw new ConfigError(`${where}: user ${name} appears twice`);
     users.set(name, { hash, roles });
   }

@@ -71,13 +71,21 @@ export function compileRules(value: unknown, label: string): CompiledRule[] {
     return {
       pattern: path,
       matches: compileGlob(path),
-      methods: methods === undefined ? undefined : new Set((methods as string[]).map((m) => m.toUpperCase())),
+      methods: methods === undefined ? undefined : toMethodSet(methods as string[]),
       anyone,
       authenticated,
       users,
       roles,
     };
   });
+}
+
+/** SECURITY: HEAD is GET without the body (RFC 9110 §9.3.2): a rule for GET covers HEAD too, or
+ *  HEAD would skip it and reveal a protected file's size and validators through a later rule. */
+function toMethodSet(methods: readonly string[]): ReadonlySet<string> {
+  const set = new Set(methods.map((method) => method.toUpperCase()));
+  if (set.has('GET')) set.add('HEAD');
+  return set;
 }
 
 /** First matching rule decides; no rules at all means a public server. */

@@ -29,10 +29,12 @@ export function checkSignature(key: Buffer, method: string, path: string, rawQue
   const expires = params.getAll(EXPIRES_PARAM);
   const signature = params.getAll(SIGNATURE_PARAM);
   if (expires.length === 0 && signature.length === 0) return 'absent';
-  if (expires.length !== 1 || signature.length !== 1 || !/^\d{1,12}$/.test(expires[0])) return 'invalid';
+  // Only the canonical spellings are accepted (no leading zeros, exact unpadded base64url), so one
+  // grant has exactly one URL: nothing keyed on the URL text (caches, logs) sees aliases.
+  if (expires.length !== 1 || signature.length !== 1 || !/^(0|[1-9]\d{0,11})$/.test(expires[0])) return 'invalid';
   if (method !== 'GET' && method !== 'HEAD') return 'invalid';
-  const expected = sign(key, path, Number(expires[0]));
-  const given = Buffer.from(signature[0], 'base64url');
+  const expected = Buffer.from(sign(key, path, Number(expires[0])).toString('base64url'));
+  const given = Buffer.from(signature[0]);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
   return Number(expires[0]) < nowSeconds ? 'expired' : 'valid';
 }

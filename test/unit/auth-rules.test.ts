@@ -189,3 +189,20 @@ describe('decide', () => {
     expect(decide(rules, { name: 'admin', roles: [] }, 'GET', '/x')).toBe('allow');
   });
 });
+
+describe('a rule restricted to GET', () => {
+  const rules = compileRules(
+    [
+      { path: '/private/**', allow: ['role:admin'], methods: ['GET'] },
+      { path: '/**', allow: ['*'] },
+    ],
+    'test',
+  );
+
+  test.each([
+    ['GET', 'deny'],
+    ['HEAD', 'deny'],
+  ])('also governs HEAD: anonymous %s on a protected path is %s', (method, expected) => {
+    expect(decide(rules, undefined, method, '/private/secret.txt')).toBe(expected);
+  });
+});
