@@ -84,6 +84,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       closing ??= (async () => {
         draining = true;
         await drain(server, config.gracePeriod * 1000);
+        // Connections closed by force emit their responses' 'close' (and access lines) next.
+        await new Promise((resolve) => setImmediate(resolve));
         await engine.close();
       })();
       return closing;
@@ -96,7 +98,7 @@ export function describeStart(binaryName: string, version: string, running: Runn
     running.engine.mode === 'threaded'
       ? `mode threaded, ${running.engine.threads} thread${running.engine.threads === 1 ? '' : 's'}`
       : 'mode async, event loop only';
-  return `${binaryName} ${version} serving ${config.root} at ${running.url}/ (${engine})`;
+  return `${binaryName} ${version} serving ${config.root} at ${running.url}/ (${engine}, pid ${process.pid})`;
 }
 
 export function readPackageVersion(): string {
@@ -141,10 +143,13 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
 
   const stop = (signal: NodeJS.Signals) => {
     running.logger.info(`${signal} received, finishing in-flight requests (up to ${config.gracePeriod}s)`);
-    void running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    void running
+      .close()
+      .then(() => running.logger.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -25,8 +25,7 @@ function checkPrincipal(name: string, roles: string | undefined): string {
 /** Reads a password without echo from a TTY (asked twice), or the first line of piped stdin. */
 async function readPassword(io: CommandIo): Promise<string> {
   if (io.stdin.isTTY) {
-    const first = await promptHidden(io, 'Password: ');
-    const second = await promptHidden(io, 'Again: ');
+    const [first, second] = await promptHidden(io, ['Password: ', 'Again: ']);
     if (first !== second) throw new ConfigError('the two passwords differ');
     return first;
   }
@@ -35,27 +34,37 @@ async function readPassword(io: CommandIo): Promise<string> {
   return text.split(/\r?\n/)[0];
 }
 
-function promptHidden(io: CommandIo, prompt: string): Promise<string> {
+/** Reads one hidden line per prompt in a single raw-mode session, so typed-ahead or pasted
+ *  input (both answers in one chunk) is kept, not dropped. */
+function promptHidden(io: CommandIo, prompts: readonly string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const stdin = io.stdin;
-    io.stderr.write(prompt);
+    const answers: string[] = [];
+    let value = '';
+    io.stderr.write(prompts[0]);
     stdin.setRawMode(true);
     stdin.resume();
-    let value = '';
-    const onData = (chunk: Buffer) => {
-      for (const char of chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n') return finish(() => resolve(value));
-        if (char === '\u0003') return finish(() => reject(new ConfigError('cancelled')));
-        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
-        else value += char;
-      }
-    };
     const finish = (settle: () => void) => {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      io.stderr.write('\n');
       settle();
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\u0003') return finish(() => reject(new ConfigError('cancelled')));
+        if (char === '\r' || char === '\n') {
+          answers.push(value);
+          value = '';
+          io.stderr.write('\n');
+          if (answers.length === prompts.length) return finish(() => resolve(answers));
+          io.stderr.write(prompts[answers.length]);
+        } else if (char === '\u007f' || char === '\b') {
+          value = value.slice(0, -1);
+        } else {
+          value += char;
+        }
+      }
     };
     stdin.on('data', onData);
   });

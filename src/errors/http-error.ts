@@ -19,7 +19,8 @@ export class HttpError extends Error {
     this.code = code;
     this.status = info.status;
     this.headers = options.headers ?? {};
-    this.id = info.status >= 500 ? randomBytes(4).toString('hex') : undefined;
+    // 505 is the client's doing (it spoke another HTTP version): no id, no error-log line.
+    this.id = info.status >= 500 && info.status !== 505 ? randomBytes(4).toString('hex') : undefined;
   }
 }
 

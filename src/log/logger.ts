@@ -65,11 +65,33 @@ export function redactHeaders(headers: Record<string, unknown>): Record<string, 
   return safe;
 }
 
-const SIGNATURE_VALUE = /([?&]signature=)[^&]*/gi;
-
-/** SECURITY: a signed URL's signature is a bearer credential; logs show `signature=[redacted]`. */
+/**
+ * SECURITY: a signed URL's signature is a bearer credential; logs show `signature=[redacted]`.
+ * Parameter names are compared as the server reads them (percent-decoded, any case), so
+ * `%73ignature=` or `SIGNATURE=` cannot smuggle a value into the log.
+ */
 export function redactTarget(target: string | undefined): string | undefined {
-  return target === undefined || !target.includes('ignature=') ? target : target.replace(SIGNATURE_VALUE, `$1${REDACTED}`);
+  const queryStart = target === undefined ? -1 : target.indexOf('?');
+  if (target === undefined || queryStart === -1) return target;
+  const pairs = target.slice(queryStart + 1).split('&');
+  let changed = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const equals = pairs[i].indexOf('=');
+    const rawName = equals === -1 ? pairs[i] : pairs[i].slice(0, equals);
+    if (decodeQueryName(rawName).toLowerCase() === 'signature') {
+      pairs[i] = `${rawName}=${REDACTED}`;
+      changed = true;
+    }
+  }
+  return changed ? target.slice(0, queryStart + 1) + pairs.join('&') : target;
+}
+
+function decodeQueryName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
 }
 
 /**
@@ -145,9 +167,15 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (message, fields) => app.info(message, fields),
     warn: (message, fields) => app.warn(message, fields),
     error: (message, fields) => app.error(message, fields),
+    // Ends both loggers and waits until every queued line has reached its stream, so lines
+    // written just before exit (shutdown, responses cut by the grace period) are not lost.
     close: async () => {
-      accessLog.close();
-      app.close();
+      await Promise.all(
+        [accessLog, app].map((log) => new Promise<void>((resolve) => {
+          log.once('finish', () => resolve());
+          log.end();
+        })),
+      );
     },
   };
 }

@@ -33,7 +33,7 @@ export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger:
     const address = ctx.remoteAddress ?? '-';
     limiter.recordFailure(address);
     logger.warn('authentication failed', { reason, address, user, method: ctx.req.method, path: ctx.target!.path });
-    throw new HttpError('TH_ERR_AUTH_REQUIRED', { headers: challengeHeaders(auth) });
+    throw authenticationRequired(auth);
   }
 
   return async function authenticate(ctx: RequestContext): Promise<void> {
@@ -101,6 +101,16 @@ function refuseIfLockedOut(ctx: RequestContext, limiter: FailureLimiter, address
 }
 
 export function challengeHeaders(auth: AuthStore): Record<string, string> {
-  const challenges = auth.current.challenges;
-  return challenges.length === 0 ? {} : { 'WWW-Authenticate': challenges.join(', ') };
+  return { 'WWW-Authenticate': auth.current.challenges.join(', ') };
+}
+
+/**
+ * The error for a client that must authenticate: 401 with the challenges (RFC 9110 §15.5.2 requires
+ * at least one), or 403 when no challenge-based scheme is enabled (signed URLs only): there is no
+ * credential the client could send.
+ */
+export function authenticationRequired(auth: AuthStore): HttpError {
+  return auth.current.challenges.length === 0
+    ? new HttpError('TH_ERR_FORBIDDEN')
+    : new HttpError('TH_ERR_AUTH_REQUIRED', { headers: challengeHeaders(auth) });
 }

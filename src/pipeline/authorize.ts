@@ -6,7 +6,7 @@ import { decide } from '../auth/rules';
 import type { AuthStore } from '../auth/state';
 import { HttpError } from '../errors/http-error';
 import type { Logger } from '../log/logger';
-import { challengeHeaders } from './authenticate';
+import { authenticationRequired } from './authenticate';
 import type { RequestContext } from './context';
 
 export function createAuthorizeStage(auth: AuthStore, logger: Logger) {
@@ -22,7 +22,7 @@ export function createAuthorizeStage(auth: AuthStore, logger: Logger) {
       method: ctx.req.method,
       path,
     });
-    if (ctx.principal === undefined) throw new HttpError('TH_ERR_AUTH_REQUIRED', { headers: challengeHeaders(auth) });
+    if (ctx.principal === undefined) throw authenticationRequired(auth);
     throw new HttpError('TH_ERR_FORBIDDEN');
   };
 }

@@ -16,7 +16,7 @@ export function toHttpError(error: unknown): HttpError {
 export function sendError(ctx: RequestContext, error: unknown, logger: Logger): void {
   const httpError = toHttpError(error);
   const { res } = ctx;
-  if (httpError.status >= 500) {
+  if (httpError.id !== undefined) {
     logger.error('request failed', {
       id: httpError.id,
       code: httpError.code,

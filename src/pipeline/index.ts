@@ -14,6 +14,7 @@
 
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Engine } from '../engine/engine';
 import type { AuthStore } from '../auth/state';
 import { Logger, redactHeaders, redactTarget } from '../log/logger';
@@ -103,20 +104,48 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Resolves true once `res` owns the connection, false if the connection closes first. */
+/**
+ * Requests one connection may queue behind an unfinished response. Browsers pipeline a handful at
+ * most; past this the connection is closed, so one client cannot pile up unbounded work.
+ */
+export const MAX_QUEUED_REQUESTS = 32;
+
+/** Per connection: how to cancel each queued request when the connection closes. */
+const queuedOn = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Resolves true once `res` owns the connection, false if the connection closes first. One 'close'
+ * listener per connection, not per request: removing thousands of listeners one by one is
+ * quadratic, and was a way to stall the event loop.
+ */
 function waitForSocket(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const connection = req.socket;
+  let queued = queuedOn.get(connection);
+  if (queued === undefined) {
+    const cancels = new Set<() => void>();
+    queued = cancels;
+    queuedOn.set(connection, cancels);
+    connection.once('close', () => {
+      for (const cancel of cancels) cancel();
+      cancels.clear();
+    });
+  }
+  if (queued.size >= MAX_QUEUED_REQUESTS) {
+    connection.destroy();
+    return Promise.resolve(false);
+  }
+  const cancels = queued;
   return new Promise((resolve) => {
-    const connection = req.socket;
-    const onSocket = () => {
-      connection.off('close', onClose);
-      resolve(true);
-    };
-    const onClose = () => {
+    const cancel = () => {
       res.off('socket', onSocket);
       resolve(false);
     };
+    const onSocket = () => {
+      cancels.delete(cancel);
+      resolve(true);
+    };
+    cancels.add(cancel);
     res.once('socket', onSocket);
-    connection.once('close', onClose);
   });
 }
 

@@ -63,18 +63,53 @@ export function createListener(handler: RequestHandler, logger: Logger, engineMo
       engine: engineMode,
     });
   };
+  // The client's address is cached on the socket now: once a client resets the connection,
+  // Node can no longer tell, and the access line would say "-".
+  server.on('connection', (socket: net.Socket) => void socket.remoteAddress);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    answer(socket, codeForClientError(error.code), {});
+    // Data after a request that asked to close the connection: the answers already under way
+    // end with Connection: close, which closes the connection. Nothing more to say.
+    if (error.code === 'HPE_CLOSED_CONNECTION') return;
+    afterResponsesInFlight(socket, () => answer(socket, codeForClientError(error.code), {}));
   });
   server.on('connect', (request: http.IncomingMessage, socket: Duplex) => {
+    // Node has already detached the connection from HTTP (its drain and timeout handlers are
+    // gone), so a response still being written could never finish: close rather than answer
+    // inside or ahead of it.
+    if (hasResponseInFlight(socket)) {
+      socket.destroy();
+      return;
+    }
     answer(socket, 'TH_ERR_METHOD_NOT_ALLOWED', { Allow: ALLOWED_METHODS }, request);
   });
   return server;
+}
+
+/**
+ * Runs `write` once the responses to earlier requests on this connection are complete, so a raw
+ * answer never lands inside, or ahead of, another response's bytes.
+ */
+function afterResponsesInFlight(socket: Duplex, write: () => void): void {
+  if (socket.destroyed) return;
+  if (!hasResponseInFlight(socket)) {
+    write();
+    return;
+  }
+  const current = (socket as SocketWithResponse)._httpMessage!;
+  // Node hands the connection to the next queued response when this one finishes.
+  current.once('finish', () => setImmediate(() => afterResponsesInFlight(socket, write)));
+}
+
+type SocketWithResponse = Duplex & { _httpMessage?: http.ServerResponse | null };
+
+/** True while a response (to an earlier request on this connection) owns the socket. */
+function hasResponseInFlight(socket: Duplex): boolean {
+  const current = (socket as SocketWithResponse)._httpMessage;
+  return current !== undefined && current !== null;
 }
 
 /** Maps llhttp and timeout errors to a catalogue code; anything the parser refuses is the client's fault. */

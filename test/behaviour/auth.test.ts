@@ -261,6 +261,9 @@ describe.each(MODES)('secrets stay out of the logs under --debug (%s engine)', (
     await request(server.url, '/team/notes.txt', { headers: { Authorization: `Bearer ${auth.ciToken}` } });
     const query = createSignature(auth.key, '/private/secret.txt', nowSeconds() + 60);
     await request(server.url, `/private/secret.txt?${query}`);
+    // The server decodes parameter names, so the log must too.
+    const disguised = await request(server.url, `/private/secret.txt?${query.replace('signature=', '%73ignature=')}`);
+    expect(disguised.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const logs = [...server.stdout, ...server.stderr].join('\n');
     expect(logs).toContain('signature=[redacted]');
@@ -269,5 +272,23 @@ describe.each(MODES)('secrets stay out of the logs under --debug (%s engine)', (
     for (const secret of [auth.alicePassword, aliceHeader.slice(6), auth.ciToken, signature, auth.key.toString('base64')]) {
       expect(logs).not.toContain(secret);
     }
+  });
+});
+
+describe.each(MODES)('signed URLs as the only scheme (%s engine)', (mode) => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer(fixtures.root, mode, { options: { signingKeyFile: auth.keyFile, authRules: auth.rulesFile } })));
+  afterAll(() => server.close());
+
+  test('a protected path without a signature is 403: there is no challenge a client could answer', async () => {
+    const res = await request(server.url, '/private/secret.txt');
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect((await request(server.url, '/public/open.txt')).status).toBe(200);
+  });
+
+  test('a valid signature opens it', async () => {
+    const query = createSignature(auth.key, '/private/secret.txt', nowSeconds() + 60);
+    expect((await request(server.url, `/private/secret.txt?${query}`)).text).toBe(PROTECTED_TEXT);
   });
 });

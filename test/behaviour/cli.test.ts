@@ -59,7 +59,7 @@ describe('start-up', () => {
     const server = await startBinary('tinyhttp-mt', ['--threads', '3', '--port', '0', fixtures.root]);
     try {
       expect(server.startLine).toContain(`serving ${fs.realpathSync(fixtures.root)} at http://127.0.0.1:`);
-      expect(server.startLine).toContain('(mode threaded, 3 threads)');
+      expect(server.startLine).toContain(`(mode threaded, 3 threads, pid ${server.child.pid})`);
       expect((await request(server.url, '/hello.txt')).text).toBe('hello world\n');
     } finally {
       server.child.kill('SIGTERM');
@@ -70,7 +70,7 @@ describe('start-up', () => {
   test('tinyhttp defaults to the async engine', async () => {
     const server = await startBinary('tinyhttp', ['--port', '0', fixtures.root]);
     try {
-      expect(server.startLine).toContain('(mode async, event loop only)');
+      expect(server.startLine).toContain(`(mode async, event loop only, pid ${server.child.pid})`);
       expect((await request(server.url, '/hello.txt')).status).toBe(200);
     } finally {
       server.child.kill('SIGINT');
@@ -81,7 +81,7 @@ describe('start-up', () => {
   test('giving --threads to tinyhttp implies the threaded engine', async () => {
     const server = await startBinary('tinyhttp', ['--threads', '2', '--port', '0', fixtures.root]);
     server.child.kill('SIGTERM');
-    expect(server.startLine).toContain('(mode threaded, 2 threads)');
+    expect(server.startLine).toContain('(mode threaded, 2 threads, pid ');
     expect(await server.exit).toBe(0);
   });
 

@@ -106,6 +106,60 @@ describe.each(MODES)('connections (%s engine)', (mode) => {
     expect(line).toMatch(/^127\.0\.0\.1 - - .*"GET \/docs\/ HTTP\/1\.1" 499 0 /);
   });
 
+  test('a request that closes the connection mid-pipeline still gets the answers before it', async () => {
+    const { data } = await rawExchange(
+      server.port,
+      'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /data.json HTTP/1.0\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    const responses = parseResponses(data);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(responses[1].body.toString()).toBe('{"ok":true}\n');
+  });
+
+  test('garbage pipelined after a valid request is answered after that request, never inside it', async () => {
+    const { data } = await rawExchange(server.port, 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n');
+    const responses = parseResponses(data);
+    expect(responses.map((r) => r.status)).toEqual([200, 400]);
+    expect(responses[0].body.equals(fixtures.bigBytes)).toBe(true);
+  });
+
+  test('CONNECT pipelined behind a download never lands inside its body: the connection closes', async () => {
+    const data = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      let sentConnect = false;
+      let received = 0;
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        if (!sentConnect && received > 200_000) {
+          sentConnect = true;
+          socket.write('CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n');
+        }
+      });
+      socket.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+    const text = data.toString('latin1');
+    expect(text.startsWith('HTTP/1.1 200 OK')).toBe(true);
+    expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(text).not.toContain('Method Not Allowed');
+  });
+
+  test('a client that resets right after its request is still logged with its address', async () => {
+    const before = server.stdout.length;
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write('GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n', () => {
+          socket.resetAndDestroy();
+          resolve();
+        });
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const line = server.stdout.slice(before).find((l) => l.includes('/nothing-here'));
+    expect(line).toMatch(/^127\.0\.0\.1 - - /);
+  });
+
   test('a listing leaves out names that no request could fetch', async () => {
     const res = await request(server.url, '/docs/', { headers: { Accept: 'application/json' } });
     const names = (JSON.parse(res.text) as { entries: { name: string }[] }).entries.map((e) => e.name);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createFixtures, Fixtures } from '../helpers/fixtures';
-import { request } from '../helpers/http-client';
+import { rawExchange, request } from '../helpers/http-client';
 import { MODES, startTestServer, TestServer } from '../helpers/start-server';
 
 const countDescriptors = () => fs.readdirSync('/proc/self/fd').length;
@@ -89,9 +89,17 @@ describeOnLinux.each(MODES)('pipelined requests and abandoned connections (%s en
         socket.destroy();
         resolve();
       });
+      socket.on('close', () => resolve());
       socket.on('error', () => resolve());
     });
   }
+
+  test('a connection that queues more than 32 requests behind an unfinished response is closed', async () => {
+    const { data, closedByServer } = await rawExchange(server.port, 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100), 5000);
+    expect(closedByServer).toBe(true);
+    const answered = data.toString('latin1').match(/HTTP\/1\.1 200 OK/g) ?? [];
+    expect(answered.length).toBeLessThan(100);
+  });
 
   test('requests queued behind a response hold no descriptor when the client leaves', async () => {
     await request(server.url, '/big.bin');
