@@ -111,7 +111,7 @@ describe('sign-url', () => {
       const res = await request(server.url, signed.pathname + signed.search);
       expect(res.status).toBe(200);
       expect(res.text).toBe(PROTECTED_TEXT);
-      expect((await request(server.url, '/private/secret.txt')).status).toBe(401);
+      expect((await request(server.url, '/private/secret.txt')).status).toBe(403);
     } finally {
       server.child.kill('SIGTERM');
     }
