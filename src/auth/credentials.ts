@@ -24,9 +24,10 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function parseRoles(field: string | undefined, where: string): string[] {
   if (field === undefined || field === '') return [];
   const roles = field.split(',').map((role) => role.trim());
-  for (const role of roles) {
-    if (!ROLE.test(role)) throw new ConfigError(`${where}: invalid role ${JSON.stringify(role)}`);
-  }
+  // The text is not echoed: a password typed into the wrong column must not reach a log.
+  roles.forEach((role, index) => {
+    if (!ROLE.test(role)) throw new ConfigError(`${where}: role ${index + 1} is invalid (allowed: A-Z a-z 0-9 . _ -)`);
+  });
   return roles;
 }
 

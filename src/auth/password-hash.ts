@@ -12,8 +12,10 @@ export const SCRYPT_R = 8;
 export const SCRYPT_P = 1;
 const SCRYPT_KEY_BYTES = 32;
 const SCRYPT_SALT_BYTES = 16;
-/** Refuse hashes whose parameters would make one check a denial of service. */
-const SCRYPT_MAX_LOG_N = 20;
+/** Refuse hashes whose parameters would make one check a denial of service: memory is
+ *  128 · r · N bytes, time grows with N · r · p. */
+const SCRYPT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+const SCRYPT_MAX_P = 4;
 
 const SCRYPT_FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 const BCRYPT_FORMAT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
@@ -25,9 +27,14 @@ export type HashKind = 'scrypt' | 'bcrypt';
  * crypt, MD5-apr1 and SHA1 are all too weak to keep).
  */
 export function classifyHash(hash: string): { kind: HashKind } | { refused: string } {
-  if (SCRYPT_FORMAT.test(hash)) {
-    const logN = Number(SCRYPT_FORMAT.exec(hash)![1]);
-    return logN >= 10 && logN <= SCRYPT_MAX_LOG_N ? { kind: 'scrypt' } : { refused: `scrypt cost ln=${logN} is outside 10..${SCRYPT_MAX_LOG_N}` };
+  const scryptMatch = SCRYPT_FORMAT.exec(hash);
+  if (scryptMatch !== null) {
+    const [logN, r, p] = [Number(scryptMatch[1]), Number(scryptMatch[2]), Number(scryptMatch[3])];
+    if (logN < 10 || r < 1 || p < 1) return { refused: 'scrypt parameters are too weak' };
+    if (128 * r * 2 ** logN > SCRYPT_MAX_MEMORY_BYTES || p > SCRYPT_MAX_P) {
+      return { refused: `scrypt parameters ln=${logN},r=${r},p=${p} exceed 256 MiB per check or p=${SCRYPT_MAX_P}` };
+    }
+    return { kind: 'scrypt' };
   }
   if (BCRYPT_FORMAT.test(hash)) return { kind: 'bcrypt' };
   if (hash.startsWith('$apr1$') || hash.startsWith('$1$')) return { refused: 'MD5-crypt hashes are too weak; use hash-password' };

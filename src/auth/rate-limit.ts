@@ -3,6 +3,9 @@
 
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
+  /** Verifications under way per address: each counts as a failure until it succeeds, so a
+   *  burst of parallel guesses cannot all be checked before the first failure is recorded. */
+  private readonly pending = new Map<string, number>();
 
   constructor(
     private readonly maxFailures: number,
@@ -15,8 +18,19 @@ export class FailureLimiter {
   retryAfterSeconds(address: string, now = Date.now()): number {
     if (this.maxFailures === 0) return 0;
     const recent = this.prune(address, now);
-    if (recent.length < this.maxFailures) return 0;
-    return Math.max(1, Math.ceil((recent[0] + this.windowMs - now) / 1000));
+    if (recent.length + (this.pending.get(address) ?? 0) < this.maxFailures) return 0;
+    return recent.length === 0 ? 1 : Math.max(1, Math.ceil((recent[0] + this.windowMs - now) / 1000));
+  }
+
+  /** Marks a verification as under way for `address`; call `settle` when it ends. */
+  begin(address: string): void {
+    this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+  }
+
+  settle(address: string): void {
+    const count = (this.pending.get(address) ?? 1) - 1;
+    if (count <= 0) this.pending.delete(address);
+    else this.pending.set(address, count);
   }
 
   recordFailure(address: string, now = Date.now()): void {

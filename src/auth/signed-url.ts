@@ -29,8 +29,8 @@ export function checkSignature(key: Buffer, method: string, path: string, rawQue
   const expires = params.getAll(EXPIRES_PARAM);
   const signature = params.getAll(SIGNATURE_PARAM);
   if (expires.length === 0 && signature.length === 0) return 'absent';
-  // Only the canonical spellings are accepted (no leading zeros, exact unpadded base64url), so one
-  // grant has exactly one URL: nothing keyed on the URL text (caches, logs) sees aliases.
+  // Only the canonical spellings of the two parameters are accepted (no leading zeros, exact
+  // unpadded base64url), so a signature has one spelling.
   if (expires.length !== 1 || signature.length !== 1 || !/^(0|[1-9]\d{0,11})$/.test(expires[0])) return 'invalid';
   if (method !== 'GET' && method !== 'HEAD') return 'invalid';
   const expected = Buffer.from(sign(key, path, Number(expires[0])).toString('base64url'));
@@ -45,5 +45,6 @@ export function parseDuration(text: string): number | undefined {
   if (match === null) return undefined;
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
   const seconds = Number(match[1]) * unit;
-  return seconds > 0 ? seconds : undefined;
+  // Ten years at most: longer is a mistake, and the server reads at most 12 expiry digits.
+  return seconds > 0 && seconds <= 10 * 365 * 86400 ? seconds : undefined;
 }

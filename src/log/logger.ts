@@ -60,7 +60,10 @@ export const REDACTED = '[redacted]';
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const safe: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    safe[name] = REDACTED_HEADERS.has(name.toLowerCase()) ? REDACTED : neutraliseControls(value);
+    const lower = name.toLowerCase();
+    if (REDACTED_HEADERS.has(lower)) safe[name] = REDACTED;
+    else if (lower === 'referer' && typeof value === 'string') safe[name] = neutraliseControls(redactTarget(value));
+    else safe[name] = neutraliseControls(value);
   }
   return safe;
 }
@@ -98,6 +101,13 @@ function decodeQueryName(name: string): string {
  * JSON escapes C0 controls but not DEL or the C1 range (U+0080–U+009F), which some terminals
  * obey as escape sequences; write those as visible `\u00XX` text.
  */
+function neutraliseFields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (fields === undefined) return undefined;
+  const safe: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) safe[name] = neutraliseControls(value);
+  return safe;
+}
+
 function neutraliseControls<T>(value: T): T {
   if (typeof value === 'string') {
     return value.replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`) as T;
@@ -163,10 +173,11 @@ export function createLogger(options: LoggerOptions): Logger {
       }
       else accessLog.info(formatCombined(entry));
     },
-    debug: (message, fields) => app.debug(message, fields),
-    info: (message, fields) => app.info(message, fields),
-    warn: (message, fields) => app.warn(message, fields),
-    error: (message, fields) => app.error(message, fields),
+    // Field values can come from the client (user names, paths): DEL and C1 become visible text.
+    debug: (message, fields) => app.debug(message, neutraliseFields(fields)),
+    info: (message, fields) => app.info(message, neutraliseFields(fields)),
+    warn: (message, fields) => app.warn(message, neutraliseFields(fields)),
+    error: (message, fields) => app.error(message, neutraliseFields(fields)),
     // Ends both loggers and waits until every queued line has reached its stream, so lines
     // written just before exit (shutdown, responses cut by the grace period) are not lost.
     close: async () => {

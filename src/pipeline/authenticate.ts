@@ -17,6 +17,13 @@ import type { RequestContext } from './context';
 
 /** How long a successful Basic verification is remembered. */
 export const VERIFICATION_CACHE_TTL_MS = 60_000;
+/**
+ * Hash checks at once, process-wide. scrypt runs on libuv's thread pool (4 threads), which file
+ * reads also need: two at a time leaves room for serving while logins are being hammered.
+ */
+export const MAX_CONCURRENT_VERIFICATIONS = 2;
+/** Checks waiting for a slot; past this, 503 with Retry-After instead of an unbounded queue. */
+export const MAX_WAITING_VERIFICATIONS = 64;
 
 export interface AuthenticateOptions {
   readonly maxFailures: number;
@@ -26,6 +33,7 @@ export interface AuthenticateOptions {
 export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger: Logger, options: AuthenticateOptions) {
   const limiter = new FailureLimiter(options.maxFailures, options.failureWindowMs);
   const verified = new VerificationCache(VERIFICATION_CACHE_TTL_MS);
+  const slots = new Semaphore(MAX_CONCURRENT_VERIFICATIONS, MAX_WAITING_VERIFICATIONS);
   const cacheKey = randomBytes(32);
   let cachedFor = auth.current;
 
@@ -74,7 +82,18 @@ export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger:
         ctx.principal = { name: credentials.user, roles: user.roles };
         return;
       }
-      const matches = await engine.verifyPassword(user?.hash ?? DUMMY_HASH, credentials.password);
+      if (!slots.tryAcquire()) throw new HttpError('TH_ERR_AUTH_BUSY', { headers: { 'Retry-After': '1' } });
+      limiter.begin(address);
+      let matches: boolean;
+      try {
+        await slots.ready();
+        matches = await engine.verifyPassword(user?.hash ?? DUMMY_HASH, credentials.password);
+      } finally {
+        slots.release();
+        limiter.settle(address);
+      }
+      // Reloaded while we hashed: the answer is about an old password; check again.
+      if (auth.current !== state) return authenticate(ctx);
       if (user === undefined || !matches) fail(ctx, user === undefined ? 'unknown user' : 'wrong password', credentials.user);
       verified.add(key);
       ctx.principal = { name: credentials.user, roles: user.roles };
@@ -113,4 +132,35 @@ export function authenticationRequired(auth: AuthStore): HttpError {
   return auth.current.challenges.length === 0
     ? new HttpError('TH_ERR_FORBIDDEN')
     : new HttpError('TH_ERR_AUTH_REQUIRED', { headers: challengeHeaders(auth) });
+}
+
+/** A counting semaphore with a bounded waiting line. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiting: number,
+  ) {}
+
+  /** Takes a place (running or waiting); false when the waiting line is full. */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit && this.waiting.length >= this.maxWaiting) return false;
+    return true;
+  }
+
+  ready(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => resolve()));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.active--;
+  }
 }

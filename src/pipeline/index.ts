@@ -167,7 +167,8 @@ function logResponse(ctx: RequestContext, engineMode: string, logger: Logger): v
     status: res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST,
     // For a response cut short, the bytes handed to the socket before the client left.
     bytes: ctx.bytesSent ?? 0,
-    referer: req.headers.referer,
+    // A page opened through a signed URL sends that URL as the Referer of what it loads.
+    referer: redactTarget(req.headers.referer),
     userAgent: req.headers['user-agent'],
     durationMs: Number(process.hrtime.bigint() - ctx.startedAt) / 1e6,
     engine: engineMode,

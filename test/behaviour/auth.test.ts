@@ -264,6 +264,8 @@ describe.each(MODES)('secrets stay out of the logs under --debug (%s engine)', (
     // The server decodes parameter names, so the log must too.
     const disguised = await request(server.url, `/private/secret.txt?${query.replace('signature=', '%73ignature=')}`);
     expect(disguised.status).toBe(200);
+    // A page opened through a signed URL sends it as the Referer of what it loads.
+    await request(server.url, '/public/open.txt', { headers: { Referer: `${server.url}/private/secret.txt?${query}` } });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const logs = [...server.stdout, ...server.stderr].join('\n');
     expect(logs).toContain('signature=[redacted]');

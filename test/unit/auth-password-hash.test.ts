@@ -22,16 +22,25 @@ describe('classifyHash', () => {
   test.each([
     ['ln=10 (lowest accepted cost)', scryptHash(10)],
     ['ln=15 (the default cost)', scryptHash(15)],
-    ['ln=20 (highest accepted cost)', scryptHash(20)],
+    ['ln=18 (256 MiB at r=8, the most memory accepted)', scryptHash(18)],
   ])('accepts a scrypt hash with %s', (_label, hash) => {
     expect(classifyHash(hash)).toEqual({ kind: 'scrypt' });
   });
 
   test.each([
-    [9, 'scrypt cost ln=9 is outside 10..20'],
-    [21, 'scrypt cost ln=21 is outside 10..20'],
+    [9, 'scrypt parameters are too weak'],
+    [19, 'scrypt parameters ln=19,r=8,p=1 exceed 256 MiB per check or p=4'],
+    [21, 'scrypt parameters ln=21,r=8,p=1 exceed 256 MiB per check or p=4'],
   ])('refuses a scrypt hash with ln=%i as %j', (ln, message) => {
     expect(classifyHash(scryptHash(ln))).toEqual({ refused: message });
+  });
+
+  test.each([
+    ['$scrypt$ln=20,r=99,p=99$AAAA$BBBB', 'memory and time far past the limits'],
+    ['$scrypt$ln=15,r=8,p=5$AAAA$BBBB', 'p above 4'],
+    ['$scrypt$ln=15,r=99,p=1$AAAA$BBBB', '256 MiB exceeded through r'],
+  ])('refuses %s (%s): one check must not be a denial of service', (hash) => {
+    expect(classifyHash(hash)).toHaveProperty('refused');
   });
 
   test.each(['$2a$', '$2b$', '$2y$'] as const)('accepts a bcrypt hash with the %s prefix', (prefix) => {

@@ -116,3 +116,70 @@ describe('authenticate stage', () => {
     expect(await statusOf(stage(makeContext('alice', 'right', '10.0.0.2')))).toBe(200);
   });
 });
+
+describe('authenticate stage under concurrency', () => {
+  /** An engine whose checks finish only when released, to hold verifications in flight. */
+  function makeSlowEngine(calls: string[]) {
+    const pending: (() => void)[] = [];
+    const engine: Engine = {
+      ...makeEngine(calls),
+      verifyPassword: (hash) => {
+        calls.push(hash);
+        return new Promise((resolve) => pending.push(() => resolve(false)));
+      },
+    };
+    return { engine, releaseAll: () => pending.splice(0).forEach((release) => release()) };
+  }
+
+  test('parallel guesses from one address cannot outrun the failure limit', async () => {
+    const calls: string[] = [];
+    const { engine, releaseAll } = makeSlowEngine(calls);
+    const stage = createAuthenticateStage(new AuthStore(makeState(), makeState), engine, quietLogger(), { maxFailures: 5, failureWindowMs: 60_000 });
+    const attempts = Array.from({ length: 20 }, (_, i) => statusOf(stage(makeContext('alice', `guess-${i}`))));
+    // Let every attempt reach the engine or the limiter, then finish the hash checks.
+    for (let i = 0; i < 20 && calls.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+    const releaser = setInterval(releaseAll, 1);
+    const statuses = await Promise.all(attempts);
+    clearInterval(releaser);
+    expect(calls.length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(15);
+  });
+
+  test('hash checks are bounded: past the waiting line, 503 with Retry-After', async () => {
+    const calls: string[] = [];
+    const { engine, releaseAll } = makeSlowEngine(calls);
+    const stage = createAuthenticateStage(new AuthStore(makeState(), makeState), engine, quietLogger(), { maxFailures: 0, failureWindowMs: 60_000 });
+    const attempts = Array.from({ length: 80 }, (_, i) => statusOf(stage(makeContext('alice', `pw-${i}`, `10.1.${i}.1`))));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.length).toBe(2); // two at a time
+    const releaser = setInterval(releaseAll, 1);
+    const statuses = await Promise.all(attempts);
+    clearInterval(releaser);
+    expect(statuses.filter((status) => status === 503).length).toBe(80 - 2 - 64);
+    expect(statuses.filter((status) => status === 401).length).toBe(2 + 64);
+  });
+
+  test('a reload during a hash check makes the answer count against the new users', async () => {
+    const calls: string[] = [];
+    let state = makeState();
+    const store = new AuthStore(state, () => state);
+    let swap: () => void = () => undefined;
+    const engine: Engine = {
+      ...makeEngine(calls),
+      verifyPassword: async (hash, password) => {
+        calls.push(hash);
+        // While alice's old password is being checked, the operator changes it.
+        swap();
+        return hash === ALICE_HASH && password === 'right';
+      },
+    };
+    swap = () => {
+      swap = () => undefined;
+      state = { ...makeState(), users: new Map([['alice', { hash: 'other-hash', roles: ['admin'] }]]) };
+      store.reload();
+    };
+    const stage = createAuthenticateStage(store, engine, quietLogger(), { maxFailures: 100, failureWindowMs: 60_000 });
+    expect(await statusOf(stage(makeContext('alice', 'right')))).toBe(401);
+    expect(calls).toEqual([ALICE_HASH, 'other-hash']);
+  });
+});
