@@ -41,23 +41,20 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
   // A worker that dies is replaced by piscina; its task rejects and is answered below.
   pool.on('error', () => undefined);
 
+  /** Runs a pool task; a worker that threw or died fails only this request, with a 503. */
+  async function runTask<T>(task: unknown, name?: string): Promise<T> {
+    try {
+      return (await pool.run(task, name === undefined ? undefined : { name })) as T;
+    } catch (cause) {
+      throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
+    }
+  }
+
   return {
     mode: 'threaded',
     threads: options.threads,
-    async resolve(request: ResolveRequest): Promise<FileResolution> {
-      try {
-        return (await pool.run(request)) as FileResolution;
-      } catch (cause) {
-        throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
-      }
-    },
-    async verifyPassword(hash: string, password: string): Promise<boolean> {
-      try {
-        return (await pool.run({ hash, password }, { name: 'verifyPassword' })) === true;
-      } catch (cause) {
-        throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
-      }
-    },
+    resolve: (request: ResolveRequest) => runTask<FileResolution>(request),
+    verifyPassword: async (hash: string, password: string) => (await runTask<boolean>({ hash, password }, 'verifyPassword')) === true,
     close: () => pool.destroy(),
   };
 }
