@@ -2,7 +2,6 @@
 // Every problem is one ConfigError naming the file and line, never the secret itself.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors/http-error';
 import { classifyHash } from './password-hash';
 
@@ -83,11 +82,3 @@ export function digestToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-export function readSecretFile(file: string, label: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(`${label} ${JSON.stringify(file)} cannot be read (${code})`);
-  }
-}

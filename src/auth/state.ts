@@ -1,10 +1,10 @@
 // The authentication and authorization state built from the secret and rules files: loaded once
 // at start, swapped whole on SIGHUP (a broken file keeps the previous state).
 
-import { statSync } from 'node:fs';
 import type { ServerConfig } from '../config/options';
 import { ConfigError } from '../errors/http-error';
-import { parseTokensFile, parseUsersFile, readSecretFile, TokenRecord, UserRecord } from './credentials';
+import { checkSecretFileMode, readSecretFile } from '../config/secret-files';
+import { parseTokensFile, parseUsersFile, TokenRecord, UserRecord } from './credentials';
 import { CompiledRule, compileRules } from './rules';
 import { MIN_SIGNING_KEY_BYTES } from './signed-url';
 
@@ -22,14 +22,6 @@ export interface AuthState {
 }
 
 type AuthFiles = Pick<ServerConfig, 'authUsers' | 'authTokens' | 'signingKeyFile' | 'authRules' | 'authRealm'>;
-
-/** Warns (through `warn`) when a secret file is readable by group or others. */
-function checkSecretFileMode(file: string, label: string, warn: (message: string) => void): void {
-  const mode = statSync(file).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    warn(`${label} ${file} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it`);
-  }
-}
 
 export function loadAuthState(config: AuthFiles, warn: (message: string) => void): AuthState {
   let users: Map<string, UserRecord> | undefined;

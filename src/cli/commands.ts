@@ -3,7 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ServerConfig } from '../config/options';
-import { digestToken, NAME, parseRoles, readSecretFile } from '../auth/credentials';
+import { digestToken, NAME, parseRoles } from '../auth/credentials';
+import { readSecretFile } from '../config/secret-files';
 import { hashPassword } from '../auth/password-hash';
 import { createSignature, MIN_SIGNING_KEY_BYTES, parseDuration } from '../auth/signed-url';
 import { ConfigError } from '../errors/http-error';
