@@ -64,7 +64,7 @@ export function parseArgs(argv: readonly string[], binaryName: string, version: 
       ` [env ${spec.env}]` +
       (name === 'mode'
         ? ` [default: ${defaultMode}]`
-        : name === 'threads' || spec.type === 'file'
+        : name === 'threads' || spec.default === undefined
           ? ''
           : ` [default: ${String(spec.default)}]`);
     parser = parser.option(toFlagName(name), {

@@ -4,6 +4,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors/http-error';
+import { parseHostAndPort } from '../http/host';
 import { OPTIONS, OptionName, OptionSpec, ServerConfig, toFlagName } from './options';
 
 export type RawOptions = Partial<Record<OptionName, unknown>>;
@@ -47,6 +48,7 @@ export function loadConfig(inputs: LoadInputs): ServerConfig {
     values.mode = 'threaded';
   }
   values.root = resolveRoot(String(values.root), inputs.cwd ?? process.cwd());
+  checkTlsOptions(values as unknown as ServerConfig, sources);
   return Object.freeze(values) as unknown as ServerConfig;
 }
 
@@ -68,12 +70,13 @@ const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 function coerce(spec: OptionSpec, source: Source, cwd: string): unknown {
   const { value, label } = source;
   const shown = JSON.stringify(Array.isArray(value) ? value.join(' ') : String(value));
+  // Options that are off unless given (no default) stay undefined.
+  if (value === undefined) return undefined;
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a non-empty string (got ${shown})`);
       return value;
     case 'file':
-      if (value === undefined) return undefined;
       if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a file path (got ${shown})`);
       return path.resolve(cwd, value);
     case 'boolean': {
@@ -95,6 +98,36 @@ function coerce(spec: OptionSpec, source: Source, cwd: string): unknown {
         throw new ConfigError(`${label} must be one of ${spec.choices.join(', ')} (got ${shown})`);
       }
       return value;
+  }
+}
+
+/** TLS options that only make sense together; each problem is one line naming the flags. */
+function checkTlsOptions(config: ServerConfig, sources: Partial<Record<OptionName, Source>>): void {
+  const label = (name: OptionName) => sources[name]!.label;
+  const given = (name: OptionName) => sources[name]!.rank > 0;
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError(`${label('tlsCert')} and ${label('tlsKey')} go together: give both or neither`);
+  }
+  if (config.tlsSelfSigned && config.tlsCert !== undefined) {
+    throw new ConfigError(`${label('tlsSelfSigned')} and ${label('tlsCert')} exclude each other`);
+  }
+  if (config.tlsPassphraseFile !== undefined && config.tlsKey === undefined) {
+    throw new ConfigError(`${label('tlsPassphraseFile')} needs ${label('tlsKey')}`);
+  }
+  const tls = config.tlsCert !== undefined || config.tlsSelfSigned;
+  if (!tls) {
+    for (const name of ['tlsClientCa', 'tlsClientAuth', 'tlsMinVersion', 'hsts', 'redirectHttp'] as const) {
+      if (given(name)) throw new ConfigError(`${label(name)} needs HTTPS (--tls-cert and --tls-key, or --tls-self-signed)`);
+    }
+  }
+  if (given('tlsClientAuth') && config.tlsClientCa === undefined) {
+    throw new ConfigError(`${label('tlsClientAuth')} needs ${label('tlsClientCa')}`);
+  }
+  if (config.redirectHttp !== undefined && config.redirectHttp !== 0 && config.redirectHttp === config.port) {
+    throw new ConfigError(`${label('redirectHttp')} ${config.redirectHttp} is also the HTTPS --port`);
+  }
+  if (config.publicHost !== undefined && parseHostAndPort(config.publicHost) === undefined) {
+    throw new ConfigError(`${label('publicHost')} must be a host name or address with an optional :port (got ${JSON.stringify(config.publicHost)})`);
   }
 }
 

@@ -5,13 +5,14 @@
 import os from 'node:os';
 
 export type OptionSpec =
-  | { readonly type: 'string'; readonly default: string; readonly env: string; readonly describe: string }
+  /** A `default` of undefined means the option is off unless given. */
+  | { readonly type: 'string'; readonly default: string | undefined; readonly env: string; readonly describe: string }
   /** A path to a file, optional (no default); secrets are only ever given this way. */
   | { readonly type: 'file'; readonly default: undefined; readonly env: string; readonly describe: string }
   | { readonly type: 'boolean'; readonly default: boolean; readonly env: string; readonly describe: string }
   | {
       readonly type: 'integer';
-      readonly default: number;
+      readonly default: number | undefined;
       readonly min: number;
       readonly max: number;
       readonly env: string;
@@ -31,6 +32,8 @@ export const MAX_THREADS = 256;
 export const DEFAULT_SEND_TIMEOUT_SECONDS = 60;
 export const DEFAULT_AUTH_MAX_FAILURES = 10;
 export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
+/** Two years, the HSTS preload list's minimum and about the longest max-age anyone sends. */
+export const MAX_HSTS_SECONDS = 63_072_000;
 
 /** Keys are the camelCase config names; the flag is the kebab-case form (`logFormat` → `--log-format`). */
 export const OPTIONS = {
@@ -140,6 +143,72 @@ export const OPTIONS = {
     env: 'TINYHTTP_AUTH_FAILURE_WINDOW',
     describe: 'Seconds over which failed logins are counted',
   },
+  tlsCert: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_TLS_CERT_FILE',
+    describe: 'PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1) with --tls-key',
+  },
+  tlsKey: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_TLS_KEY_FILE',
+    describe: 'PEM private key for --tls-cert',
+  },
+  tlsPassphraseFile: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_TLS_PASSPHRASE_FILE',
+    describe: 'File holding the passphrase of an encrypted --tls-key',
+  },
+  tlsSelfSigned: {
+    type: 'boolean',
+    default: false,
+    env: 'TINYHTTP_TLS_SELF_SIGNED',
+    describe: 'Serve HTTPS with a throwaway certificate for localhost made at start (trying things out only)',
+  },
+  tlsMinVersion: {
+    type: 'choice',
+    default: 'TLSv1.2',
+    choices: ['TLSv1.2', 'TLSv1.3'],
+    env: 'TINYHTTP_TLS_MIN_VERSION',
+    describe: 'Oldest TLS version accepted',
+  },
+  tlsClientCa: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_TLS_CLIENT_CA_FILE',
+    describe: 'PEM CA certificates for client certificates (mTLS); a verified subject CN is the principal user:CN',
+  },
+  tlsClientAuth: {
+    type: 'choice',
+    default: 'required',
+    choices: ['optional', 'required'],
+    env: 'TINYHTTP_TLS_CLIENT_AUTH',
+    describe: 'With --tls-client-ca: refuse clients without a valid certificate, or let them in anonymous',
+  },
+  hsts: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: MAX_HSTS_SECONDS,
+    env: 'TINYHTTP_HSTS',
+    describe: 'Strict-Transport-Security max-age in seconds on HTTPS responses (0: not sent)',
+  },
+  redirectHttp: {
+    type: 'integer',
+    default: undefined,
+    min: 0,
+    max: 65535,
+    env: 'TINYHTTP_REDIRECT_HTTP',
+    describe: 'Also listen on this plain-HTTP port and answer 308 to the same URL on https',
+  },
+  publicHost: {
+    type: 'string',
+    default: undefined,
+    env: 'TINYHTTP_PUBLIC_HOST',
+    describe: 'Host name (and :port) clients use, for redirects; otherwise a well-formed request Host',
+  },
   sendTimeout: {
     type: 'integer',
     default: DEFAULT_SEND_TIMEOUT_SECONDS,
@@ -180,6 +249,16 @@ export interface ServerConfig {
   readonly authRealm: string;
   readonly authMaxFailures: number;
   readonly authFailureWindow: number;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly tlsPassphraseFile: string | undefined;
+  readonly tlsSelfSigned: boolean;
+  readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  readonly tlsClientCa: string | undefined;
+  readonly tlsClientAuth: 'optional' | 'required';
+  readonly hsts: number;
+  readonly redirectHttp: number | undefined;
+  readonly publicHost: string | undefined;
   readonly sendTimeout: number;
   readonly gracePeriod: number;
 }

@@ -20,3 +20,29 @@ export function findHostFields(rawHeaders: readonly string[]): string[] {
   }
   return hosts;
 }
+
+const DNS_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOST_NAME = `${DNS_LABEL}(?:\\.${DNS_LABEL})*`;
+const IPV4 = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}';
+const IPV6_LITERAL = '\\[[0-9A-Fa-f:.]{2,45}\\]';
+const REDIRECT_HOST = new RegExp(`^(${HOST_NAME}|${IPV4}|${IPV6_LITERAL})(?::([0-9]{1,5}))?$`);
+
+export interface HostAndPort {
+  /** A DNS name, an IPv4 address or a bracketed IPv6 literal: safe to put in a URL as is. */
+  readonly hostname: string;
+  readonly port: number | undefined;
+}
+
+/**
+ * Parses a Host value strictly enough to build a redirect from it: a DNS name (letters, digits,
+ * hyphens, dots), an IPv4 address or an IPv6 literal, and an optional port. Anything else
+ * (userinfo, percent-escapes, sub-delims, an empty or out-of-range port) is undefined.
+ */
+export function parseHostAndPort(value: string): HostAndPort | undefined {
+  if (value.length > 255) return undefined;
+  const match = REDIRECT_HOST.exec(value);
+  if (match === null) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  return { hostname: match[1].toLowerCase(), port };
+}

@@ -56,6 +56,16 @@ describe('loadConfig defaults', () => {
       authRealm: 'tinyhttp',
       authMaxFailures: 10,
       authFailureWindow: 60,
+      tlsCert: undefined,
+      tlsKey: undefined,
+      tlsPassphraseFile: undefined,
+      tlsSelfSigned: false,
+      tlsMinVersion: 'TLSv1.2',
+      tlsClientCa: undefined,
+      tlsClientAuth: 'required',
+      hsts: 0,
+      redirectHttp: undefined,
+      publicHost: undefined,
       sendTimeout: DEFAULT_SEND_TIMEOUT_SECONDS,
       gracePeriod: DEFAULT_GRACE_PERIOD_SECONDS,
     });
@@ -210,5 +220,37 @@ describe('loadConfig validation messages', () => {
   test('a missing root from TINYHTTP_ROOT says it does not exist', () => {
     const message = configErrorOf(() => loadConfig({ cli: {}, env: { TINYHTTP_ROOT: path.join(tmp, 'nope') } }));
     expect(message).toContain('does not exist');
+  });
+});
+
+describe('loadConfig TLS options', () => {
+  test.each<[string, RawOptions, NodeJS.ProcessEnv, RegExp]>([
+    ['cert without key', { tlsCert: 'c.pem' }, {}, /^--tls-cert and --tls-key go together: give both or neither$/],
+    ['key without cert', { tlsKey: 'k.pem' }, {}, /^--tls-cert and --tls-key go together/],
+    ['self-signed and a cert', { tlsSelfSigned: true, tlsCert: 'c.pem', tlsKey: 'k.pem' }, {}, /^--tls-self-signed and --tls-cert exclude each other$/],
+    ['passphrase without key', { tlsPassphraseFile: 'p' }, {}, /^--tls-passphrase-file needs --tls-key$/],
+    ['passphrase from env without key', {}, { TINYHTTP_TLS_PASSPHRASE_FILE: 'p' }, /^TINYHTTP_TLS_PASSPHRASE_FILE needs --tls-key$/],
+    ['hsts on plain HTTP', { hsts: '600' }, {}, /^--hsts needs HTTPS/],
+    ['redirect on plain HTTP', { redirectHttp: '8080' }, {}, /^--redirect-http needs HTTPS/],
+    ['client CA on plain HTTP', { tlsClientCa: 'ca.pem' }, {}, /^--tls-client-ca needs HTTPS/],
+    ['min version on plain HTTP', {}, { TINYHTTP_TLS_MIN_VERSION: 'TLSv1.3' }, /^TINYHTTP_TLS_MIN_VERSION needs HTTPS/],
+    ['client auth without CA', { tlsSelfSigned: true, tlsClientAuth: 'optional' }, {}, /^--tls-client-auth needs --tls-client-ca$/],
+    ['redirect port equal to the HTTPS port', { tlsSelfSigned: true, port: '8443', redirectHttp: '8443' }, {}, /^--redirect-http 8443 is also the HTTPS --port$/],
+    ['TLS 1.1 as minimum', { tlsSelfSigned: true, tlsMinVersion: 'TLSv1.1' }, {}, /^--tls-min-version must be one of TLSv1.2, TLSv1.3 \(got "TLSv1.1"\)$/],
+    ['hsts beyond two years', { tlsSelfSigned: true, hsts: '99999999' }, {}, /^--hsts must be an integer from 0 to 63072000/],
+    ['public host with userinfo', { tlsSelfSigned: true, publicHost: 'evil@good.example' }, {}, /^--public-host must be a host name/],
+    ['public host with a path', { tlsSelfSigned: true, publicHost: 'good.example/x' }, {}, /^--public-host must be a host name/],
+  ])('%s is one line naming the flags', (_name, cli, env, message) => {
+    expect(() => load(cli, env)).toThrow(ConfigError);
+    expect(() => load(cli, env)).toThrow(message);
+  });
+
+  test('a consistent HTTPS configuration loads, file paths made absolute', () => {
+    const config = load({ tlsCert: 'c.pem', tlsKey: 'k.pem', hsts: '600', redirectHttp: '0', publicHost: 'assets.example.com:8443' }, {}, { cwd: '/srv' });
+    expect(config.tlsCert).toBe('/srv/c.pem');
+    expect(config.tlsKey).toBe('/srv/k.pem');
+    expect(config.hsts).toBe(600);
+    expect(config.redirectHttp).toBe(0);
+    expect(config.publicHost).toBe('assets.example.com:8443');
   });
 });

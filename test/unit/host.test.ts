@@ -1,4 +1,4 @@
-import { findHostFields, isValidHost } from '../../src/http/host';
+import { findHostFields, isValidHost, parseHostAndPort } from '../../src/http/host';
 
 describe('isValidHost', () => {
   test.each([
@@ -68,5 +68,43 @@ describe('findHostFields', () => {
     ['a value equal to "Host" is not a name', ['X-Name', 'Host', 'Accept', '*/*'], []],
   ] as const)('%s → %j', (_name, rawHeaders, expected) => {
     expect(findHostFields(rawHeaders)).toEqual(expected);
+  });
+});
+
+describe('parseHostAndPort (hosts a redirect may be built from)', () => {
+  test.each([
+    ['example.com', 'example.com', undefined],
+    ['Assets.Example.COM:8443', 'assets.example.com', 8443],
+    ['localhost', 'localhost', undefined],
+    ['a-b.c-d.example', 'a-b.c-d.example', undefined],
+    ['127.0.0.1:8080', '127.0.0.1', 8080],
+    ['[::1]:443', '[::1]', 443],
+    ['[2001:db8::1]', '[2001:db8::1]', undefined],
+  ])('%s → %s port %s', (value, hostname, port) => {
+    expect(parseHostAndPort(value)).toEqual({ hostname, port });
+  });
+
+  test.each([
+    'evil.example@good.example',
+    'user:pass@good.example',
+    'good.example/evil',
+    'good.example\\evil',
+    '%65vil.example',
+    'a b',
+    '',
+    'good.example:',
+    'good.example:0',
+    'good.example:65536',
+    'good.example:80:80',
+    '-bad.example',
+    'bad-.example',
+    'a..b',
+    "it's.example",
+    'x.example;y',
+    '[::1',
+    'a'.repeat(64) + '.example',
+    ('a'.repeat(60) + '.').repeat(5) + 'example',
+  ])('refuses %j', (value) => {
+    expect(parseHostAndPort(value)).toBeUndefined();
   });
 });
