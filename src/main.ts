@@ -2,7 +2,7 @@
 // tests call startServer directly with a config built by loadConfig.
 
 import { existsSync, readFileSync } from 'node:fs';
-import type http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from './cli/args';
 import { runConfig, runGenToken, runHashPassword, runSignUrl } from './cli/commands';
@@ -16,8 +16,13 @@ import { AuthStore, loadAuthState } from './auth/state';
 import { ConfigError } from './errors/http-error';
 import { createLogger, Logger } from './log/logger';
 import { createPipeline } from './pipeline';
+import { parseHostAndPort } from './http/host';
 import { drain, listen } from './server/lifecycle';
-import { createListener } from './server/listener';
+import { createListener, Listener } from './server/listener';
+import { createRedirectHandler } from './server/redirect';
+import { IssuedCertificate, selfSignedForLocalhost } from './tls/certificates';
+import { loadTlsMaterial, secureContextOptions, tlsFiles, TlsMaterial } from './tls/material';
+import { watchFiles } from './tls/watch';
 
 /** Files up to this size are read whole (and moved from a worker in one transfer); larger ones stream. */
 export const SMALL_FILE_MAX_BYTES = 64 * 1024;
@@ -31,12 +36,20 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
+  /** `http://…` or, with TLS, `https://…`. */
   readonly url: string;
   readonly port: number;
+  /** The --redirect-http listener's URL, when there is one. */
+  readonly redirectUrl: string | undefined;
   readonly engine: Engine;
-  readonly server: http.Server;
+  readonly server: net.Server;
   readonly logger: Logger;
-  /** Re-reads users, tokens, signing key and rules; throws a ConfigError and keeps the old set when one is broken. */
+  /** The --tls-self-signed certificate, when that is what the server uses. */
+  readonly selfSigned: IssuedCertificate | undefined;
+  /**
+   * Re-reads users, tokens, signing key and rules, and the TLS certificate, key and client CA.
+   * Each set is swapped whole; a broken one keeps its old state and the ConfigError is thrown.
+   */
   reload(): void;
   /** Graceful stop: drain within the config's grace period, then close the pool. Idempotent. */
   close(): Promise<void>;
@@ -60,30 +73,95 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       : createAsyncEngine(resolverOptions);
 
   let draining = false;
-  const server = createListener(createPipeline({ engine, auth, authOptions, logger, isDraining: () => draining }), logger, engine.mode, {
-    sendTimeoutMs: config.sendTimeout * 1000,
-  });
-  let address;
+  const warn = (message: string) => logger.warn(message);
+  const selfSigned = config.tlsSelfSigned ? await selfSignedForLocalhost() : undefined;
+  const secure = config.tlsCert !== undefined || selfSigned !== undefined;
+  const loadTls = (): TlsMaterial => loadTlsMaterial(config, warn, selfSigned);
+  let listener: Listener | undefined;
+  let redirectListener: Listener | undefined;
+  let address: net.AddressInfo;
+  let redirectAddress: net.AddressInfo | undefined;
+  const stopWatching: (() => void)[] = [];
   try {
-    address = await listen(server, config.port, config.host);
+    const tlsMaterial = secure ? loadTls() : undefined;
+    const pipeline = createPipeline({
+      engine,
+      auth,
+      authOptions,
+      logger,
+      isDraining: () => draining,
+      responseHeaders: secure && config.hsts > 0 ? { 'Strict-Transport-Security': `max-age=${config.hsts}` } : {},
+    });
+    listener = createListener(pipeline, logger, engine.mode, {
+      sendTimeoutMs: config.sendTimeout * 1000,
+      tls:
+        tlsMaterial === undefined
+          ? undefined
+          : {
+              context: secureContextOptions(tlsMaterial, config.tlsMinVersion),
+              clientAuth: config.tlsClientCa === undefined ? undefined : config.tlsClientAuth,
+            },
+    });
+    address = await listen(listener.server, config.port, config.host);
+    if (config.redirectHttp !== undefined) {
+      const httpsPort = address.port;
+      const publicHost = config.publicHost === undefined ? undefined : parseHostAndPort(config.publicHost);
+      redirectListener = createListener(createRedirectHandler({ publicHost, httpsPort: () => httpsPort }, logger), logger, 'redirect', {
+        sendTimeoutMs: config.sendTimeout * 1000,
+      });
+      redirectAddress = await listen(redirectListener.server, config.redirectHttp, config.host);
+    }
   } catch (error) {
+    listener?.server.close();
     await engine.close();
     throw error;
   }
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const mainListener = listener;
+  const reloadTls = () => {
+    const next = loadTls();
+    mainListener.setSecureContext(secureContextOptions(next, config.tlsMinVersion));
+    logger.info(`TLS certificate loaded: ${next.description}`);
+  };
+  if (secure && selfSigned === undefined) {
+    stopWatching.push(
+      watchFiles(tlsFiles(config), () => {
+        try {
+          reloadTls();
+        } catch (error) {
+          logger.error(`TLS files changed but cannot be used, keeping the previous certificate: ${(error as Error).message}`);
+        }
+      }),
+    );
+  }
 
+  const urlOf = (scheme: string, bound: net.AddressInfo) =>
+    `${scheme}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: urlOf(secure ? 'https' : 'http', address),
     port: address.port,
+    redirectUrl: redirectAddress === undefined ? undefined : urlOf('http', redirectAddress),
     engine,
-    server,
+    server: mainListener.server,
     logger,
-    reload: () => auth.reload(),
+    selfSigned,
+    reload() {
+      const problems: string[] = [];
+      for (const step of secure ? [() => auth.reload(), reloadTls] : [() => auth.reload()]) {
+        try {
+          step();
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          problems.push(error.message);
+        }
+      }
+      if (problems.length > 0) throw new ConfigError(problems.join('; '));
+    },
     close() {
       closing ??= (async () => {
         draining = true;
-        await drain(server, config.gracePeriod * 1000);
+        for (const stop of stopWatching) stop();
+        await Promise.all([drain(mainListener, config.gracePeriod * 1000), redirectListener && drain(redirectListener, config.gracePeriod * 1000)]);
         // Connections closed by force emit their responses' 'close' (and access lines) next.
         await new Promise((resolve) => setImmediate(resolve));
         await engine.close();
@@ -98,7 +176,12 @@ export function describeStart(binaryName: string, version: string, running: Runn
     running.engine.mode === 'threaded'
       ? `mode threaded, ${running.engine.threads} thread${running.engine.threads === 1 ? '' : 's'}`
       : 'mode async, event loop only';
-  return `${binaryName} ${version} serving ${config.root} at ${running.url}/ (${engine}, pid ${process.pid})`;
+  let line = `${binaryName} ${version} serving ${config.root} at ${running.url}/ (${engine}, pid ${process.pid})`;
+  if (running.redirectUrl !== undefined) line += `; ${running.redirectUrl}/ redirects to https`;
+  if (running.selfSigned !== undefined) {
+    line += `; self-signed certificate for localhost, not for production, SHA-256 ${running.selfSigned.fingerprint256}`;
+  }
+  return line;
 }
 
 export function readPackageVersion(): string {
@@ -157,7 +240,7 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
   process.on('SIGHUP', () => {
     try {
       running.reload();
-      running.logger.info('SIGHUP: reloaded users, tokens, signing key and rules');
+      running.logger.info('SIGHUP: reloaded users, tokens, signing key, rules and TLS files');
     } catch (error) {
       const message = error instanceof ConfigError ? error.message : String(error);
       running.logger.error(`SIGHUP: reload failed, keeping the previous set: ${message}`);

@@ -11,6 +11,7 @@ import { checkSignature } from '../auth/signed-url';
 import type { AuthStore } from '../auth/state';
 import type { Engine } from '../engine/engine';
 import { HttpError } from '../errors/http-error';
+import { certificatePrincipal } from '../tls/client-certificate';
 import { parseAuthorization } from '../http/authorization';
 import type { Logger } from '../log/logger';
 import type { RequestContext } from './context';
@@ -45,6 +46,9 @@ export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger:
   }
 
   return async function authenticate(ctx: RequestContext): Promise<void> {
+    // mTLS: a verified client certificate names the principal unless the request carries
+    // credentials of its own, which are then checked (and must hold) as always.
+    ctx.principal = certificatePrincipal(ctx.req);
     const state = auth.current;
     if (!state.enabled) return;
     if (state !== cachedFor) {

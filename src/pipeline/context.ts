@@ -13,6 +13,8 @@ export interface RequestContext {
   readonly startedAt: bigint;
   /** Taken at arrival: a destroyed socket no longer knows its peer. */
   readonly remoteAddress: string | undefined;
+  /** Headers every response carries, error responses included. */
+  readonly responseHeaders: Readonly<Record<string, string>>;
   /** Set by the guard stage. */
   target?: RequestTarget;
   /** Set by the resolve stage. */

@@ -32,13 +32,20 @@ export function sendError(ctx: RequestContext, error: unknown, logger: Logger): 
     res.destroy();
     return;
   }
-  ctx.bytesSent = writeErrorResponse(res, httpError, ctx.req.method === 'HEAD');
+  ctx.bytesSent = writeErrorResponse(res, httpError, ctx.req.method === 'HEAD', ctx.responseHeaders);
 }
 
 /** Writes the error and returns the body bytes sent. */
-export function writeErrorResponse(res: ServerResponse, error: HttpError, headOnly: boolean): number {
+export function writeErrorResponse(
+  res: ServerResponse,
+  error: HttpError,
+  headOnly: boolean,
+  responseHeaders: Readonly<Record<string, string>> = {},
+): number {
   const body = error.id === undefined ? `${error.message}\n` : `${error.message} (error id ${error.id})\n`;
+  // Whatever earlier stages set (validators, ranges) does not describe this body.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
+  for (const name in responseHeaders) res.setHeader(name, responseHeaders[name]);
   res.statusCode = error.status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));

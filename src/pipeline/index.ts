@@ -36,11 +36,13 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** True once shutdown began: responses then close their connection. */
   readonly isDraining: () => boolean;
+  /** Headers every response carries, errors included (Strict-Transport-Security on HTTPS). */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createPipeline({ engine, auth, authOptions, logger, isDraining }: PipelineDeps): RequestHandler {
+export function createPipeline({ engine, auth, authOptions, logger, isDraining, responseHeaders = {} }: PipelineDeps): RequestHandler {
   const guard = createGuardStage();
   const checkSecurity = createSecurityStage();
   const authenticate = createAuthenticateStage(auth, engine, logger, authOptions);
@@ -77,7 +79,8 @@ export function createPipeline({ engine, auth, authOptions, logger, isDraining }
   }
 
   return function handleRequest(req, res) {
-    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress };
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress, responseHeaders };
+    for (const name in responseHeaders) res.setHeader(name, responseHeaders[name]);
     // GET and HEAD never need a body. A request that sends one gets its answer and a closed
     // connection: no half-read body left on a keep-alive connection, no later timeout answering
     // the same request twice.

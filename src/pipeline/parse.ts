@@ -1,6 +1,8 @@
 // Stage 1, guard: Host, method allowlist and request-target → ctx.target.   → 400 / 405 / 414
 // OPTIONS is answered here (204 + Allow); it never reaches the file system.
 
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import { HttpError } from '../errors/http-error';
 import { findHostFields, isValidHost } from '../http/host';
 import { parseRequestTarget } from '../http/target';
@@ -10,15 +12,37 @@ export type StageResult = 'continue' | 'done';
 
 const METHOD_NOT_ALLOWED_HEADERS = { Allow: ALLOWED_METHODS };
 
+/**
+ * HTTP/1.0 and 1.1 everywhere, HTTP/2 on the HTTPS listener (RFC 9110 §15.6.6: anything else is
+ * a 505). RFC 9112 §3.2: more than one Host, or an invalid one, is a 400, and HTTP/1.1 must send
+ * one. RFC 9113 §8.3.1: HTTP/2 names the host in :authority; a Host beside it must agree.
+ */
+function checkVersionAndHost(req: IncomingMessage): void {
+  const hosts = findHostFields(req.rawHeaders);
+  if (hosts.length > 1 || (hosts.length === 1 && !isValidHost(hosts[0]))) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+  if (isHttp2(req)) {
+    const authority = req.headers[':authority'];
+    if (authority === undefined) {
+      if (hosts.length === 0) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+      return;
+    }
+    if (typeof authority !== 'string' || !isValidHost(authority)) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+    if (hosts.length === 1 && hosts[0].toLowerCase() !== authority.toLowerCase()) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+    return;
+  }
+  if (req.httpVersionMajor !== 1) throw new HttpError('TH_ERR_HTTP_VERSION');
+  if (hosts.length === 0 && req.httpVersionMinor >= 1) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+}
+
+/** An HTTP/2 stream seen through node:http2's compatibility API (only the HTTPS listener has them). */
+export function isHttp2(req: IncomingMessage): boolean {
+  return req.httpVersionMajor === 2 && (req as unknown as Partial<Http2ServerRequest>).stream !== undefined;
+}
+
 export function createGuardStage() {
   return function guard(ctx: RequestContext): StageResult {
     const { req, res } = ctx;
-    // This listener speaks HTTP/1.0 and 1.1 only (RFC 9110 §15.6.6).
-    if (req.httpVersionMajor !== 1) throw new HttpError('TH_ERR_HTTP_VERSION');
-    // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400; HTTP/1.1 must send one.
-    const hosts = findHostFields(req.rawHeaders);
-    if (hosts.length > 1 || (hosts.length === 1 && !isValidHost(hosts[0]))) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
-    if (hosts.length === 0 && req.httpVersionMinor >= 1) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+    checkVersionAndHost(req);
     // RFC 9110 §10.1.1: an expectation other than 100-continue cannot be met.
     const expectation = req.headers.expect;
     if (expectation !== undefined && expectation.trim().toLowerCase() !== '100-continue') {

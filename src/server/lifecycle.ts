@@ -1,11 +1,11 @@
 // Listening and graceful shutdown: stop accepting, let in-flight responses finish within the
 // grace period, close idle keep-alive connections, then force-close what remains.
 
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { ConfigError } from '../errors/http-error';
+import type { Listener } from './listener';
 
-export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -29,16 +29,16 @@ export function listen(server: http.Server, port: number, host: string): Promise
  * Closes the server gracefully. Resolves once every connection is gone: naturally when in-flight
  * responses end, or forcibly after `gracePeriodMs`.
  */
-export function drain(server: http.Server, gracePeriodMs: number): Promise<void> {
+export function drain(listener: Listener, gracePeriodMs: number): Promise<void> {
   return new Promise((resolve) => {
     // Keep-alive connections go idle only after their current response; sweep until all are gone.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    const force = setTimeout(() => server.closeAllConnections(), gracePeriodMs);
-    server.close(() => {
+    const sweep = setInterval(() => listener.closeIdleConnections(), 100);
+    const force = setTimeout(() => listener.closeAllConnections(), gracePeriodMs);
+    listener.server.close(() => {
       clearInterval(sweep);
       clearTimeout(force);
       resolve();
     });
-    server.closeIdleConnections();
+    listener.closeIdleConnections();
   });
 }

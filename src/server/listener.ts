@@ -1,9 +1,13 @@
-// Creates the listening server (node:http) with timeouts an exposed server needs, and answers
-// what Node's parser rejects or routes elsewhere: malformed requests, CONNECT.
+// Creates the listening server with the timeouts an exposed server needs: node:http for plain
+// HTTP, or node:http2's secure server (HTTP/2 by ALPN, HTTP/1.1 on the same port) for HTTPS. Answers
+// what Node's HTTP/1 parser rejects or routes elsewhere: malformed requests, CONNECT.
 
 import http, { STATUS_CODES } from 'node:http';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type tls from 'node:tls';
+import { hasUnverifiedCertificate } from '../tls/client-certificate';
 import type { Logger } from '../log/logger';
 import { ERROR_CODES, ErrorCode } from '../errors/codes';
 import { ALLOWED_METHODS } from '../pipeline/context';
@@ -15,24 +19,129 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
+/** Concurrent streams one HTTP/2 connection may open (nginx's http2_max_concurrent_streams). */
+export const MAX_CONCURRENT_STREAMS = 128;
+
+export interface TlsListenerOptions {
+  readonly context: tls.SecureContextOptions;
+  /** With a client CA in the context: turn away clients without a valid certificate, or only those with an invalid one. */
+  readonly clientAuth: 'optional' | 'required' | undefined;
+}
+
 export interface ListenerOptions {
   /** A response whose client reads nothing for this long is cut (nginx's send_timeout). */
   readonly sendTimeoutMs: number;
+  /** Serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP/1.1. */
+  readonly tls?: TlsListenerOptions;
 }
 
-export function createListener(handler: RequestHandler, logger: Logger, engineMode: string, options: ListenerOptions): http.Server {
-  const server = http.createServer(
-    {
-      // The guard stage checks Host itself (missing, duplicate, malformed) with our error body.
-      requireHostHeader: false,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // How often Node checks the two timeouts above; its default of 30 s lets a slow client linger.
-      connectionsCheckingInterval: 1_000,
+/** The listening server and what graceful shutdown and certificate reload need of it. */
+export interface Listener {
+  readonly server: net.Server;
+  readonly secure: boolean;
+  /** Closes connections with no response under way; HTTP/2 connections get a GOAWAY and finish their streams. */
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+  /** HTTPS only: new connections use this context; open ones keep theirs. */
+  setSecureContext(context: tls.SecureContextOptions): void;
+}
+
+const HTTP1_TIMEOUTS = {
+  headersTimeout: HEADERS_TIMEOUT_MS,
+  requestTimeout: REQUEST_TIMEOUT_MS,
+  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  // How often Node checks the two timeouts above; its default of 30 s lets a slow client linger.
+  connectionsCheckingInterval: 1_000,
+};
+
+export function createListener(handler: RequestHandler, logger: Logger, engineMode: string, options: ListenerOptions): Listener {
+  if (options.tls !== undefined) return createSecureListener(handler, logger, engineMode, options, options.tls);
+  // The guard stage checks Host itself (missing, duplicate, malformed) with our error body.
+  const server = http.createServer({ requireHostHeader: false, ...HTTP1_TIMEOUTS }, handler);
+  configureHttp1(server, handler, logger, engineMode, options);
+  return {
+    server,
+    secure: false,
+    closeIdleConnections: () => server.closeIdleConnections(),
+    closeAllConnections: () => server.closeAllConnections(),
+    setSecureContext: () => {
+      throw new Error('not an HTTPS listener');
     },
-    handler,
+  };
+}
+
+/**
+ * HTTPS: node:http2's secure server, which hands connections that negotiate `http/1.1` (or no
+ * ALPN) to the same HTTP/1 machinery as the plain listener. Both reach `handler`: HTTP/2 requests
+ * through the compatibility API, whose request and response offer what the pipeline uses.
+ */
+function createSecureListener(
+  handler: RequestHandler,
+  logger: Logger,
+  engineMode: string,
+  options: ListenerOptions,
+  tlsOptions: TlsListenerOptions,
+): Listener {
+  const requestCert = tlsOptions.clientAuth !== undefined;
+  const server = http2.createSecureServer(
+    {
+      ...tlsOptions.context,
+      allowHTTP1: true,
+      requestCert,
+      rejectUnauthorized: tlsOptions.clientAuth === 'required',
+      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+    },
+    handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
+  // The HTTP/1 side reads its timeouts from these properties.
+  Object.assign(server, HTTP1_TIMEOUTS);
+  configureHttp1(server as unknown as http.Server, handler, logger, engineMode, options);
+
+  // Every TCP connection, handshake done or not: what a forced close must reach.
+  const connections = new Set<net.Socket>();
+  server.on('connection', (connection: net.Socket) => {
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+  });
+  const sockets = new Set<tls.TLSSocket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    // `optional` lets clients without a certificate in; one that presents a certificate the CA
+    // did not sign is turned away, as Caddy's verify_if_given does.
+    if (tlsOptions.clientAuth === 'optional' && hasUnverifiedCertificate(socket)) {
+      logger.debug('client certificate refused', { address: socket.remoteAddress, reason: String(socket.authorizationError) });
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    if (logger.debugEnabled) logger.debug('TLS handshake failed', { address: socket.remoteAddress, reason: error.code ?? error.message });
+    socket.destroy();
+  });
+  return {
+    server,
+    secure: true,
+    closeIdleConnections() {
+      for (const session of sessions) if (!session.closed) session.close();
+      for (const socket of sockets) if (socket.alpnProtocol !== 'h2' && !hasResponseInFlight(socket)) socket.destroy();
+    },
+    closeAllConnections() {
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+      for (const connection of connections) connection.destroy();
+    },
+    setSecureContext: (context) => server.setSecureContext(context),
+  };
+}
+
+/** What both listeners share for HTTP/1 connections: timeouts, expectations, raw error answers. */
+function configureHttp1(server: http.Server, handler: RequestHandler, logger: Logger, engineMode: string, options: ListenerOptions): void {
   // Socket inactivity in either direction, once a request is under way: a client that stops
   // reading a large body no longer holds its descriptor and buffers forever. With no 'timeout'
   // listener, Node destroys the socket.
@@ -77,6 +186,12 @@ export function createListener(handler: RequestHandler, logger: Logger, engineMo
     afterResponsesInFlight(socket, () => answer(socket, codeForClientError(error.code), {}));
   });
   server.on('connect', (request: http.IncomingMessage, socket: Duplex) => {
+    // HTTP/2 CONNECT is a stream like any other, with a response object in `socket`'s place:
+    // the pipeline's guard answers it (405).
+    if (request.httpVersionMajor === 2) {
+      handler(request, socket as unknown as http.ServerResponse);
+      return;
+    }
     // Node has already detached the connection from HTTP (its drain and timeout handlers are
     // gone), so a response still being written could never finish: close rather than answer
     // inside or ahead of it.
@@ -86,7 +201,6 @@ export function createListener(handler: RequestHandler, logger: Logger, engineMo
     }
     answer(socket, 'TH_ERR_METHOD_NOT_ALLOWED', { Allow: ALLOWED_METHODS }, request);
   });
-  return server;
 }
 
 /**

@@ -40,7 +40,7 @@ function startBinary(binary: keyof typeof BIN, args: string[]): Promise<Started>
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = / at (http:\/\/\S+?)\/ /.exec(out);
+      const match = / at (https?:\/\/\S+?)\/ /.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1], startLine: out.split('\n')[0], exit });

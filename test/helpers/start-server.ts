@@ -10,8 +10,13 @@ export type Mode = 'async' | 'threaded';
 export const MODES: Mode[] = ['async', 'threaded'];
 
 export interface TestServer {
+  /** http://… or https://… */
   readonly url: string;
   readonly port: number;
+  /** The --redirect-http listener, when configured. */
+  readonly redirectUrl: string | undefined;
+  /** SHA-256 fingerprint of the --tls-self-signed certificate, when configured. */
+  readonly selfSignedFingerprint: string | undefined;
   /** Lines written to stdout (access log, info) and stderr (warn, error) so far. */
   readonly stdout: string[];
   readonly stderr: string[];
@@ -62,5 +67,14 @@ export async function startTestServer(root: string, mode: Mode, extra: TestServe
     stderr: collectLines(stderr),
   });
   const running = await startServer(config, { logger, workerFilename: extra.workerFilename });
-  return { url: running.url, port: running.port, stdout, stderr, reload: () => running.reload(), close: () => running.close() };
+  return {
+    url: running.url,
+    port: running.port,
+    redirectUrl: running.redirectUrl,
+    selfSignedFingerprint: running.selfSigned?.fingerprint256,
+    stdout,
+    stderr,
+    reload: () => running.reload(),
+    close: () => running.close(),
+  };
 }

@@ -48,6 +48,7 @@ function makeContext(user: string, password: string, address = '10.0.0.1'): Requ
     req,
     res: {} as ServerResponse,
     startedAt: 0n,
+    responseHeaders: {},
     remoteAddress: address,
     target: { segments: ['x'], trailingSlash: false, path: '/x', query: '' },
   };
