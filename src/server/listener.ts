@@ -87,6 +87,8 @@ function createSecureListener(
     {
       ...tlsOptions.context,
       allowHTTP1: true,
+      // A connection that never completes its handshake is cut as a slow request head is (Node: 120 s).
+      handshakeTimeout: HEADERS_TIMEOUT_MS,
       requestCert,
       rejectUnauthorized: tlsOptions.clientAuth === 'required',
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },

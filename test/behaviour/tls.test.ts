@@ -376,6 +376,20 @@ describe.each(MODES)('%s engine: certificate reload', (mode) => {
   });
 });
 
+describe('handshake timeout', () => {
+  test('a connection that never sends a ClientHello is closed within the header timeout (10 s)', async () => {
+    const server = await startTestServer(fixtures.root, 'async', { options: { tlsCert: certFile, tlsKey: keyFile } });
+    try {
+      const started = Date.now();
+      const { closedByServer } = await rawExchange(server.port, Buffer.alloc(0), 15_000);
+      expect(closedByServer).toBe(true);
+      expect(Date.now() - started).toBeLessThan(13_000);
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
+});
+
 describe('encrypted keys', () => {
   let encryptedKey: string;
   beforeAll(() => {
