@@ -1,7 +1,7 @@
 // Merges defaults < TINYHTTP_* environment < CLI flags, validates every value against the options
 // table, and returns one deep-frozen ServerConfig. Every problem is one ConfigError line.
 
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors/http-error';
 import { parseHostAndPort } from '../http/host';
@@ -21,19 +21,31 @@ export interface LoadInputs {
 
 interface Source {
   readonly value: unknown;
-  /** How the user spelled it, for messages: `--port` or `TINYHTTP_PORT`. */
+  /** How the user spelled it, for messages: `--port`, `TINYHTTP_PORT` or `site.json: "port"`. */
   readonly label: string;
-  /** Precedence of the channel the value came from: 0 default, 1 environment, 2 command line. */
-  readonly rank: 0 | 1 | 2;
+  /** Precedence of the channel the value came from: 0 default, 1 config file, 2 environment, 3 command line. */
+  readonly rank: 0 | 1 | 2 | 3;
+  /** Relative paths are resolved against this: the config file's folder for its values, else cwd. */
+  readonly baseDir: string;
+  /** JSON values must have the option's own type (a string "8080" is not a port there). */
+  readonly typed: boolean;
+}
+
+/** A parsed --config file: option values by config name. */
+interface ConfigFile {
+  readonly path: string;
+  readonly values: Readonly<Record<string, unknown>>;
 }
 
 export function loadConfig(inputs: LoadInputs): ServerConfig {
+  const cwd = inputs.cwd ?? process.cwd();
+  const file = readConfigFile(inputs, cwd);
   const values: Record<string, unknown> = {};
   const sources: Partial<Record<OptionName, Source>> = {};
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
-    const source = pickSource(name, inputs);
+    const source = pickSource(name, inputs, file, cwd);
     sources[name] = source;
-    values[name] = coerce(OPTIONS[name], source, inputs.cwd ?? process.cwd());
+    values[name] = coerce(OPTIONS[name], source);
   }
 
   // A thread count implies the threaded engine. Against an explicit async mode, the channel with
@@ -47,38 +59,80 @@ export function loadConfig(inputs: LoadInputs): ServerConfig {
     }
     values.mode = 'threaded';
   }
-  values.root = resolveRoot(String(values.root), inputs.cwd ?? process.cwd());
+  values.root = resolveRoot(String(values.root), sources.root!.baseDir);
   checkTlsOptions(values as unknown as ServerConfig, sources);
   return Object.freeze(values) as unknown as ServerConfig;
 }
 
-function pickSource(name: OptionName, inputs: LoadInputs): Source {
+function pickSource(name: OptionName, inputs: LoadInputs, file: ConfigFile | undefined, cwd: string): Source {
   const spec = OPTIONS[name];
   const flag = name === 'root' ? 'root' : '--' + toFlagName(name);
   const fromCli = inputs.cli[name];
-  if (fromCli !== undefined) return { value: fromCli, label: flag, rank: 2 };
+  if (fromCli !== undefined) return { value: fromCli, label: flag, rank: 3, baseDir: cwd, typed: false };
   const fromEnv = inputs.env[spec.env];
-  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, label: spec.env, rank: 1 };
+  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, label: spec.env, rank: 2, baseDir: cwd, typed: false };
+  if (file !== undefined && name in file.values) {
+    return { value: file.values[name], label: `${file.path}: "${name}"`, rank: 1, baseDir: path.dirname(file.path), typed: true };
+  }
   const fromBinary = inputs.defaults?.[name];
-  if (fromBinary !== undefined) return { value: fromBinary, label: flag, rank: 0 };
-  return { value: spec.default, label: flag, rank: 0 };
+  if (fromBinary !== undefined) return { value: fromBinary, label: flag, rank: 0, baseDir: cwd, typed: false };
+  return { value: spec.default, label: flag, rank: 0, baseDir: cwd, typed: false };
+}
+
+/**
+ * Reads the JSON file named by --config or TINYHTTP_CONFIG. Keys are the options' config names
+ * (`logFormat`) or their flag names (`log-format`); an unknown key, a duplicate spelling or a file
+ * that is not a JSON object stops the start with one line.
+ */
+function readConfigFile(inputs: LoadInputs, cwd: string): ConfigFile | undefined {
+  const given = inputs.cli.config ?? inputs.env[OPTIONS.config.env];
+  if (given === undefined || given === '') return undefined;
+  const label = inputs.cli.config !== undefined ? '--config' : OPTIONS.config.env;
+  if (typeof given !== 'string') throw new ConfigError(`${label} must be a file path`);
+  const file = path.resolve(cwd, given);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined) throw new ConfigError(`${label} ${JSON.stringify(file)} cannot be read (${code})`);
+    throw new ConfigError(`${label} ${JSON.stringify(file)} is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${file} must hold a JSON object of options`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const name = key.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+    if (!(name in OPTIONS) || name === 'config' || (key !== name && toFlagName(name) !== key)) {
+      throw new ConfigError(`${file}: unknown key ${JSON.stringify(key)} (expected an option name such as "port" or "logFormat")`);
+    }
+    if (name in values) throw new ConfigError(`${file}: ${JSON.stringify(key)} repeats an option already given`);
+    values[name] = value;
+  }
+  return { path: file, values };
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
-function coerce(spec: OptionSpec, source: Source, cwd: string): unknown {
+const TYPE_OF_SPEC = { string: 'string', file: 'string', choice: 'string', integer: 'number', boolean: 'boolean' } as const;
+
+function coerce(spec: OptionSpec, source: Source): unknown {
   const { value, label } = source;
   const shown = JSON.stringify(Array.isArray(value) ? value.join(' ') : String(value));
   // Options that are off unless given (no default) stay undefined.
   if (value === undefined) return undefined;
+  if (source.typed && typeof value !== TYPE_OF_SPEC[spec.type]) {
+    throw new ConfigError(`${label} must be ${describeType(spec)} (got ${value === null ? 'null' : typeof value} ${JSON.stringify(value)})`);
+  }
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a non-empty string (got ${shown})`);
       return value;
     case 'file':
       if (typeof value !== 'string' || value === '') throw new ConfigError(`${label} must be a file path (got ${shown})`);
-      return path.resolve(cwd, value);
+      return path.resolve(source.baseDir, value);
     case 'boolean': {
       if (typeof value === 'boolean') return value;
       const word = String(value).toLowerCase();
@@ -98,6 +152,21 @@ function coerce(spec: OptionSpec, source: Source, cwd: string): unknown {
         throw new ConfigError(`${label} must be one of ${spec.choices.join(', ')} (got ${shown})`);
       }
       return value;
+  }
+}
+
+function describeType(spec: OptionSpec): string {
+  switch (spec.type) {
+    case 'integer':
+      return `an integer from ${spec.min} to ${spec.max}`;
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${spec.choices.map((choice) => JSON.stringify(choice)).join(', ')}`;
+    case 'file':
+      return 'a file path (a string)';
+    default:
+      return 'a string';
   }
 }
 

@@ -43,6 +43,12 @@ export const OPTIONS = {
     env: 'TINYHTTP_ROOT',
     describe: 'Directory to serve (the positional argument)',
   },
+  config: {
+    type: 'file',
+    default: undefined,
+    env: 'TINYHTTP_CONFIG',
+    describe: 'JSON file with any of these options by name (defaults < file < environment < flags)',
+  },
   port: {
     type: 'integer',
     default: DEFAULT_PORT,
@@ -233,6 +239,8 @@ export type OptionName = keyof typeof OPTIONS;
 export interface ServerConfig {
   /** Real, absolute path of the served directory. */
   readonly root: string;
+  /** The --config file, when one was given. */
+  readonly config: string | undefined;
   readonly port: number;
   readonly host: string;
   readonly mode: 'async' | 'threaded';

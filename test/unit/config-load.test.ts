@@ -53,6 +53,7 @@ describe('loadConfig defaults', () => {
       authTokens: undefined,
       signingKeyFile: undefined,
       authRules: undefined,
+      config: undefined,
       authRealm: 'tinyhttp',
       authMaxFailures: 10,
       authFailureWindow: 60,
@@ -252,5 +253,84 @@ describe('loadConfig TLS options', () => {
     expect(config.hsts).toBe(600);
     expect(config.redirectHttp).toBe(0);
     expect(config.publicHost).toBe('assets.example.com:8443');
+  });
+});
+
+describe('loadConfig --config file', () => {
+  let n = 0;
+  /** Writes a config file in its own folder and returns its path. */
+  function configFile(content: unknown): string {
+    const dir = path.join(tmp, `conf-${++n}`);
+    mkdirSync(dir);
+    const file = path.join(dir, 'tinyhttp.json');
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  }
+
+  test('precedence: defaults < file < environment < flags', () => {
+    const file = configFile({ port: 7001, host: '0.0.0.0', logFormat: 'json', quiet: true });
+    const config = load({ config: file, host: '::1' }, { TINYHTTP_PORT: '7002' });
+    expect(config.port).toBe(7002);
+    expect(config.host).toBe('::1');
+    expect(config.logFormat).toBe('json');
+    expect(config.quiet).toBe(true);
+    expect(config.gracePeriod).toBe(DEFAULT_GRACE_PERIOD_SECONDS);
+    expect(config.config).toBe(file);
+  });
+
+  test('TINYHTTP_CONFIG names the file too; flag spellings are accepted as keys', () => {
+    const file = configFile({ 'log-format': 'json', 'send-timeout': 5 });
+    const config = load({}, { TINYHTTP_CONFIG: file });
+    expect(config.logFormat).toBe('json');
+    expect(config.sendTimeout).toBe(5);
+  });
+
+  test('relative paths in the file (root, secret files) are relative to the file', () => {
+    const file = configFile({ root: '../site', authUsers: 'users' });
+    const config = loadConfig({ cli: { config: file }, env: {}, cwd: '/' });
+    expect(config.root).toBe(realRoot);
+    expect(config.authUsers).toBe(path.join(path.dirname(file), 'users'));
+  });
+
+  test('a thread count in the file implies threaded, but an async flag wins', () => {
+    const file = configFile({ threads: 3 });
+    expect(load({ config: file }, {}, { defaults: { mode: 'async' } }).mode).toBe('threaded');
+    expect(load({ config: file, mode: 'async' }).mode).toBe('async');
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    ['an unknown key', { prot: 80 }, /tinyhttp\.json: unknown key "prot" \(expected an option name such as "port" or "logFormat"\)$/],
+    ['"config" inside the file', { config: 'other.json' }, /unknown key "config"/],
+    ['a key spelled both ways', { logFormat: 'json', 'log-format': 'combined' }, /"log-format" repeats an option already given$/],
+    ['a string where a number belongs', { port: '8080' }, /tinyhttp\.json: "port" must be an integer from 0 to 65535 \(got string "8080"\)$/],
+    ['a fraction', { port: 80.5 }, /"port" must be an integer from 0 to 65535 \(got "80.5"\)$/],
+    ['a string where a boolean belongs', { quiet: 'yes' }, /"quiet" must be true or false \(got string "yes"\)$/],
+    ['null', { host: null }, /"host" must be a string \(got null null\)$/],
+    ['a bad choice', { mode: 'fast' }, /"mode" must be one of async, threaded \(got "fast"\)$/],
+    ['a number where a path belongs', { authUsers: 1 }, /"authUsers" must be a file path \(a string\) \(got number 1\)$/],
+    ['an array instead of an object', [1, 2], /must hold a JSON object of options$/],
+    ['broken JSON', '{"port": 80,,}', /^--config ".*tinyhttp\.json" is not valid JSON/],
+  ])('%s is one line naming the file and key', (_name, content, message) => {
+    const file = configFile(content);
+    expect(configErrorOf(() => load({ config: file }))).toMatch(message);
+  });
+
+  test('a missing file says so', () => {
+    expect(configErrorOf(() => load({ config: path.join(tmp, 'nope.json') }))).toMatch(/^--config ".*nope\.json" cannot be read \(ENOENT\)$/);
+    expect(configErrorOf(() => load({}, { TINYHTTP_CONFIG: path.join(tmp, 'nope.json') }))).toMatch(/^TINYHTTP_CONFIG /);
+  });
+});
+
+describe('examples/tinyhttp.json', () => {
+  test('loads, and every key in it is an option', () => {
+    const example = path.join(__dirname, '../../examples/tinyhttp.json');
+    // Its root is a deployment path; the flag points it at this test's folder.
+    const config = load({ config: example });
+    expect(config.port).toBe(8443);
+    expect(config.mode).toBe('threaded');
+    expect(config.threads).toBe(4);
+    expect(config.tlsCert).toBe('/etc/tinyhttp/tls/tls.crt');
+    expect(config.redirectHttp).toBe(8080);
+    expect(config.publicHost).toBe('assets.example.com');
   });
 });
