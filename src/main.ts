@@ -22,7 +22,7 @@ import { createListener, Listener } from './server/listener';
 import { createRedirectHandler } from './server/redirect';
 import { IssuedCertificate, selfSignedForLocalhost } from './tls/certificates';
 import { loadTlsMaterial, secureContextOptions, tlsFiles, TlsMaterial } from './tls/material';
-import { watchFiles } from './tls/watch';
+import { FileWatch, watchFiles } from './tls/watch';
 
 /** Files up to this size are read whole (and moved from a worker in one transfer); larger ones stream. */
 export const SMALL_FILE_MAX_BYTES = 64 * 1024;
@@ -44,6 +44,8 @@ export interface RunningServer {
   readonly engine: Engine;
   readonly server: net.Server;
   readonly logger: Logger;
+  /** What reload() re-reads, in words, for the SIGHUP log line. */
+  readonly reloads: string;
   /** The --tls-self-signed certificate, when that is what the server uses. */
   readonly selfSigned: IssuedCertificate | undefined;
   /**
@@ -81,7 +83,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let redirectListener: Listener | undefined;
   let address: net.AddressInfo;
   let redirectAddress: net.AddressInfo | undefined;
-  const stopWatching: (() => void)[] = [];
   try {
     const tlsMaterial = secure ? loadTls() : undefined;
     const pipeline = createPipeline({
@@ -117,21 +118,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw error;
   }
   const mainListener = listener;
+  let tlsWatch: FileWatch | undefined;
   const reloadTls = () => {
+    // A signal and the file poll both noticing the same renewal load it once.
+    tlsWatch?.resync();
     const next = loadTls();
     mainListener.setSecureContext(secureContextOptions(next, config.tlsMinVersion));
     logger.info(`TLS certificate loaded: ${next.description}`);
   };
   if (secure && selfSigned === undefined) {
-    stopWatching.push(
-      watchFiles(tlsFiles(config), () => {
-        try {
-          reloadTls();
-        } catch (error) {
-          logger.error(`TLS files changed but cannot be used, keeping the previous certificate: ${(error as Error).message}`);
-        }
-      }),
-    );
+    tlsWatch = watchFiles(tlsFiles(config), () => {
+      try {
+        reloadTls();
+      } catch (error) {
+        logger.error(`TLS files changed but cannot be used, keeping the previous certificate: ${(error as Error).message}`);
+      }
+    });
   }
 
   const urlOf = (scheme: string, bound: net.AddressInfo) =>
@@ -145,6 +147,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     server: mainListener.server,
     logger,
     selfSigned,
+    reloads: describeReloads(config, secure && selfSigned === undefined),
     reload() {
       const problems: string[] = [];
       for (const step of secure ? [() => auth.reload(), reloadTls] : [() => auth.reload()]) {
@@ -160,7 +163,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     close() {
       closing ??= (async () => {
         draining = true;
-        for (const stop of stopWatching) stop();
+        tlsWatch?.stop();
         await Promise.all([drain(mainListener, config.gracePeriod * 1000), redirectListener && drain(redirectListener, config.gracePeriod * 1000)]);
         // Connections closed by force emit their responses' 'close' (and access lines) next.
         await new Promise((resolve) => setImmediate(resolve));
@@ -169,6 +172,18 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       return closing;
     },
   };
+}
+
+function describeReloads(config: ServerConfig, tlsFiles: boolean): string {
+  const parts = [
+    config.authUsers !== undefined && 'users',
+    config.authTokens !== undefined && 'tokens',
+    config.signingKeyFile !== undefined && 'signing key',
+    config.authRules !== undefined && 'rules',
+    tlsFiles && 'TLS certificate and key',
+    config.tlsClientCa !== undefined && 'client CA',
+  ].filter((part): part is string => part !== false);
+  return parts.length === 0 ? 'nothing (no users, tokens, key, rules or TLS files configured)' : parts.join(', ');
 }
 
 export function describeStart(binaryName: string, version: string, running: RunningServer, config: ServerConfig): string {
@@ -240,7 +255,7 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
   process.on('SIGHUP', () => {
     try {
       running.reload();
-      running.logger.info('SIGHUP: reloaded users, tokens, signing key, rules and TLS files');
+      running.logger.info(`SIGHUP: reloaded ${running.reloads}`);
     } catch (error) {
       const message = error instanceof ConfigError ? error.message : String(error);
       running.logger.error(`SIGHUP: reload failed, keeping the previous set: ${message}`);

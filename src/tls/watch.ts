@@ -7,8 +7,14 @@ export const WATCH_INTERVAL_MS = 1_000;
 /** Renewals write the certificate and the key one after the other: wait for both. */
 const SETTLE_MS = 300;
 
-/** Calls `onChange` once after any of `files` changes; returns a function that stops watching. */
-export function watchFiles(files: readonly string[], onChange: () => void, intervalMs = WATCH_INTERVAL_MS): () => void {
+export interface FileWatch {
+  /** Takes the files as they are now as seen (after a reload that read them for another reason). */
+  resync(): void;
+  stop(): void;
+}
+
+/** Calls `onChange` once after any of `files` changes. */
+export function watchFiles(files: readonly string[], onChange: () => void, intervalMs = WATCH_INTERVAL_MS): FileWatch {
   let pending: NodeJS.Timeout | undefined;
   // Compared with what was there when watching began (fs.watchFile compares only its own
   // successive looks, and its first look comes late enough to miss a change).
@@ -26,9 +32,15 @@ export function watchFiles(files: readonly string[], onChange: () => void, inter
     clearTimeout(pending);
     pending = setTimeout(onChange, SETTLE_MS).unref();
   }, intervalMs).unref();
-  return () => {
-    clearInterval(poll);
-    clearTimeout(pending);
+  return {
+    resync() {
+      clearTimeout(pending);
+      for (const file of files) seen.set(file, signatureOf(file));
+    },
+    stop() {
+      clearInterval(poll);
+      clearTimeout(pending);
+    },
   };
 }
 
