@@ -89,6 +89,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       engine,
       auth,
       authOptions,
+      encodeOptions: { compress: config.compress, compressLevel: config.compressLevel, precompressed: config.precompressed },
       logger,
       isDraining: () => draining,
       responseHeaders: secure && config.hsts > 0 ? { 'Strict-Transport-Security': `max-age=${config.hsts}` } : {},

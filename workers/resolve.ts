@@ -3,8 +3,9 @@
 
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { verifyPassword as verifyPasswordHash } from '../src/auth/password-hash';
+import { compressSync } from '../src/core/compress';
 import { createResolver } from '../src/core/resolve-file';
-import type { FileResolution, ResolveRequest, ResolverOptions } from '../src/core/resolution';
+import type { CompressTask, FileResolution, ResolveRequest, ResolverOptions } from '../src/core/resolution';
 
 const resolveFile = createResolver(workerData as ResolverOptions);
 
@@ -31,4 +32,13 @@ export default async function resolve(request: ResolveRequest): Promise<unknown>
 /** Second task of the pool (run with `{ name: 'verifyPassword' }`): a slow password-hash check. */
 export async function verifyPassword(task: { hash: string; password: string }): Promise<boolean> {
   return verifyPasswordHash(task.hash, task.password);
+}
+
+/** Third task (`{ name: 'compress' }`): brotli or gzip of a file's bytes, moved back without a copy. */
+export function compress(task: CompressTask): unknown {
+  const output = compressSync(task);
+  // Its own ArrayBuffer, so the transfer moves only it: zlib may return a Buffer that views
+  // Node's shared allocation pool, and transferring that would detach the pool under this worker.
+  const owned = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength ? output : new Uint8Array(output);
+  return move(owned as never);
 }

@@ -32,6 +32,7 @@ export const MAX_THREADS = 256;
 export const DEFAULT_SEND_TIMEOUT_SECONDS = 60;
 export const DEFAULT_AUTH_MAX_FAILURES = 10;
 export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
+export const DEFAULT_COMPRESS_LEVEL = 6;
 /** Two years, the HSTS preload list's minimum and about the longest max-age anyone sends. */
 export const MAX_HSTS_SECONDS = 63_072_000;
 
@@ -149,6 +150,26 @@ export const OPTIONS = {
     env: 'TINYHTTP_AUTH_FAILURE_WINDOW',
     describe: 'Seconds over which failed logins are counted',
   },
+  compress: {
+    type: 'boolean',
+    default: true,
+    env: 'TINYHTTP_COMPRESS',
+    describe: 'Brotli/gzip for compressible types of 1 KiB to 8 MiB, compressed once and cached (--no-compress: off)',
+  },
+  compressLevel: {
+    type: 'integer',
+    default: DEFAULT_COMPRESS_LEVEL,
+    min: 1,
+    max: 9,
+    env: 'TINYHTTP_COMPRESS_LEVEL',
+    describe: 'Compression level, 1 (fast) to 9 (small): gzip level and brotli quality',
+  },
+  precompressed: {
+    type: 'boolean',
+    default: true,
+    env: 'TINYHTTP_PRECOMPRESSED',
+    describe: 'Serve app.js.br / app.js.gz beside app.js to clients that accept them (--no-precompressed: off)',
+  },
   tlsCert: {
     type: 'file',
     default: undefined,
@@ -257,6 +278,9 @@ export interface ServerConfig {
   readonly authRealm: string;
   readonly authMaxFailures: number;
   readonly authFailureWindow: number;
+  readonly compress: boolean;
+  readonly compressLevel: number;
+  readonly precompressed: boolean;
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tlsPassphraseFile: string | undefined;

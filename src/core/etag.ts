@@ -7,3 +7,8 @@
 export function computeETag(size: bigint, mtimeNs: bigint): string {
   return `"${size.toString(16)}-${mtimeNs.toString(16)}"`;
 }
+
+/** The entity-tag of an encoded variant: distinct per coding (RFC 9110 §8.8.3.3). */
+export function variantETag(etag: string, coding: string): string {
+  return `${etag.slice(0, -1)}-${coding}"`;
+}

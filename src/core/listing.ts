@@ -15,7 +15,11 @@ const STAT_BATCH_SIZE = 64;
 export async function readListing(root: string, directory: string): Promise<ListingModel> {
   const dirents = await fs.readdir(directory, { withFileTypes: true });
   // Hidden names, and names no request could fetch (control characters), are not listed.
-  const visible = dirents.filter((dirent) => !dirent.name.startsWith('.') && !hasControlCharacters(dirent.name));
+  const names = new Set(dirents.map((dirent) => dirent.name));
+  // A precompressed twin is the same document as the file beside it, not an entry of its own
+  // (still served when asked for by name).
+  const isTwin = (name: string) => (name.endsWith('.br') || name.endsWith('.gz')) && names.has(name.slice(0, -3));
+  const visible = dirents.filter((dirent) => !dirent.name.startsWith('.') && !hasControlCharacters(dirent.name) && !isTwin(dirent.name));
   const truncated = visible.length > MAX_LISTING_ENTRIES;
   const candidates = truncated ? visible.slice(0, MAX_LISTING_ENTRIES) : visible;
 

@@ -1,6 +1,8 @@
 // The plain data that crosses from the resolve core (event loop or pool worker) to the pipeline.
 // Everything here must survive structured cloning: no classes, no functions.
 
+import type { ContentCoding } from '../http/accept-encoding';
+
 /** What a stage asks the resolve core. */
 export interface ResolveRequest {
   /** Normalised, decoded path segments (see http/target.ts). */
@@ -8,6 +10,8 @@ export interface ResolveRequest {
   readonly trailingSlash: boolean;
   /** False for HEAD and other requests that never send the bytes. */
   readonly wantBody: boolean;
+  /** Precompressed twins to look for beside the file (`.br`, `.gz`), best first. */
+  readonly encodings?: readonly ContentCoding[];
 }
 
 export interface FileEntry {
@@ -15,7 +19,10 @@ export interface FileEntry {
   readonly size: number;
   readonly mtimeMs: number;
   readonly etag: string;
+  /** The type of the file itself, also when a precompressed twin is what is served. */
   readonly contentType: string;
+  /** Set when this entry is a precompressed twin (`app.js.br` for `app.js`): its bytes are encoded. */
+  readonly contentEncoding?: ContentCoding;
   /** The whole file, for files up to the small-file threshold when a body was wanted. */
   readonly body?: Uint8Array;
   /**
@@ -58,4 +65,15 @@ export interface ResolverOptions {
   readonly indexNames: readonly string[];
   /** Files up to this size come back as bytes; larger ones as an open descriptor. */
   readonly smallFileMaxBytes: number;
+}
+
+/** What the engine compresses: the identity bytes (or a descriptor to read them from). */
+export interface CompressTask {
+  readonly coding: ContentCoding;
+  /** 1 (fast) to 9 (small): gzip's level, and brotli's quality. */
+  readonly level: number;
+  readonly body?: Uint8Array;
+  /** Read from position 0 for `size` bytes; the caller keeps ownership and closes it. */
+  readonly fd?: number;
+  readonly size: number;
 }

@@ -6,7 +6,7 @@ import { BigIntStats, close, constants as fsConstants, fstat, open, promises as 
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { contentTypeFor } from './mime';
-import { computeETag } from './etag';
+import { computeETag, variantETag } from './etag';
 import { readListing } from './listing';
 import type { FileEntry, FileResolution, ResolveRequest, ResolverOptions } from './resolution';
 import { isServableRealPath } from './containment';
@@ -27,6 +27,9 @@ function readAsync(fd: number, buffer: Uint8Array, offset: number, length: numbe
 function closeQuietly(fd: number): Promise<void> {
   return new Promise((resolve) => close(fd, () => resolve()));
 }
+
+/** Where precompressed twins sit: `app.js.br`, `app.js.gz` beside `app.js`. */
+export const TWIN_SUFFIX = { br: '.br', gzip: '.gz' } as const;
 
 const MISSING: FileResolution = { kind: 'missing' };
 const DENIED: FileResolution = { kind: 'denied' };
@@ -51,6 +54,24 @@ export function createResolver(options: ResolverOptions): Resolver {
     }
     // SECURITY: symlinks may point anywhere; only the real path decides.
     return isServableRealPath(root, real) ? real : MISSING;
+  }
+
+  /**
+   * `real`, or the first precompressed twin (`real.br`, `real.gz`) the client accepts that is a
+   * regular file inside the root. The twin is served with the original's type, its own length
+   * and an entity-tag of its own.
+   */
+  async function resolveRegularFileOrTwin(real: string, stats: Stats, request: ResolveRequest): Promise<FileResolution> {
+    for (const coding of request.encodings ?? []) {
+      const twin = await toContainedRealPath(real + TWIN_SUFFIX[coding]);
+      if (typeof twin !== 'string') continue;
+      const twinStats = await statOrNull(twin);
+      if (!twinStats?.isFile()) continue;
+      const resolution = await resolveRegularFile(twin, twinStats, request.wantBody);
+      if (resolution.kind !== 'file') continue;
+      return { ...resolution, contentType: contentTypeFor(real), contentEncoding: coding, etag: variantETag(resolution.etag, coding) };
+    }
+    return resolveRegularFile(real, stats, request.wantBody);
   }
 
   async function resolveRegularFile(real: string, stats: Stats, wantBody: boolean): Promise<FileResolution> {
@@ -89,12 +110,12 @@ export function createResolver(options: ResolverOptions): Resolver {
     }
   }
 
-  async function resolveDirectory(real: string, wantBody: boolean): Promise<FileResolution> {
+  async function resolveDirectory(real: string, request: ResolveRequest): Promise<FileResolution> {
     for (const indexName of indexNames) {
       const contained = await toContainedRealPath(path.join(real, indexName));
       if (typeof contained !== 'string') continue;
       const stats = await statOrNull(contained);
-      if (stats?.isFile()) return resolveRegularFile(contained, stats, wantBody);
+      if (stats?.isFile()) return resolveRegularFileOrTwin(contained, stats, request);
     }
     if (!listing) return MISSING;
     try {
@@ -115,13 +136,13 @@ export function createResolver(options: ResolverOptions): Resolver {
       return fromFsError(error);
     }
     if (stats.isDirectory()) {
-      return request.trailingSlash ? resolveDirectory(contained, request.wantBody) : DIRECTORY;
+      return request.trailingSlash ? resolveDirectory(contained, request) : DIRECTORY;
     }
     // `file.txt/` names a directory that does not exist.
     if (request.trailingSlash) return MISSING;
     // SECURITY: FIFOs, sockets and devices are refused here, before anything opens them.
     if (!stats.isFile()) return MISSING;
-    return resolveRegularFile(contained, stats, request.wantBody);
+    return resolveRegularFileOrTwin(contained, stats, request);
   };
 }
 

@@ -3,6 +3,7 @@
 import { createResolver } from '../core/resolve-file';
 import type { ResolverOptions } from '../core/resolution';
 import { verifyPassword } from '../auth/password-hash';
+import { compressAsync } from '../core/compress';
 import type { Engine } from './engine';
 
 export function createAsyncEngine(options: ResolverOptions): Engine {
@@ -11,6 +12,7 @@ export function createAsyncEngine(options: ResolverOptions): Engine {
     mode: 'async',
     threads: 0,
     resolve,
+    compress: compressAsync,
     verifyPassword,
     close: async () => undefined,
   };

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   TH_ERR_NOT_FOUND: { status: 404, message: 'Not Found' },
   TH_ERR_FORBIDDEN: { status: 403, message: 'Forbidden' },
   TH_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method Not Allowed' },
+  TH_ERR_NOT_ACCEPTABLE: { status: 406, message: 'Not Acceptable: no acceptable content coding' },
   TH_ERR_REQUEST_TIMEOUT: { status: 408, message: 'Request Timeout' },
   TH_ERR_PRECONDITION_FAILED: { status: 412, message: 'Precondition Failed' },
   TH_ERR_URI_TOO_LONG: { status: 414, message: 'URI Too Long' },

@@ -3,7 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/rules';
 import type { FileResolution } from '../core/resolution';
+import type { EncodingPreference } from '../http/accept-encoding';
 import type { ByteRange } from '../http/range';
+import type { PendingCompression } from './encode';
 import type { RequestTarget } from '../http/target';
 
 export interface RequestContext {
@@ -27,6 +29,10 @@ export interface RequestContext {
   principal?: Principal;
   /** The normalised path a valid signed URL grants (GET and HEAD only). */
   signedPath?: string;
+  /** The client's Accept-Encoding, when the server encodes at all. */
+  encoding?: EncodingPreference;
+  /** Set when the response will be compressed on the fly (the resolution is then the variant). */
+  compression?: PendingCompression;
   /** Body bytes actually handed to the socket; undefined until a response completes. */
   bytesSent?: number;
 }

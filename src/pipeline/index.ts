@@ -6,11 +6,14 @@
 //   4. authorize    rules on the normalised path                        401 / 403
 //      (both before the file system is touched: a denied client cannot probe for existence)
 //   5. resolve      Engine.resolve → ctx.resolution (async or threaded) 404 / 403 / 503
-//   6. conditional  If-Match, If-None-Match, If-(Un)Modified-Since     412 / 304
-//   7. range        Range, If-Range → ctx.ranges                        416
-//   8. respond      headers and body; listing; trailing-slash redirect  200 / 206 / 301
+//                   (finds a precompressed twin the client accepts)
+//   6. encoding     choose on-the-fly br/gzip and the variant's ETag    406
+//   7. conditional  If-Match, If-None-Match, If-(Un)Modified-Since     412 / 304
+//   8. range        Range, If-Range → ctx.ranges                        416
+//   9. materialise  compressed bytes from the cache, or compress once   503
+//  10. respond      headers and body; listing; trailing-slash redirect  200 / 206 / 301
 //
-// Stages 1–7 may end the request; only respond writes a success body.
+// Stages 1–9 may end the request; only respond writes a success body.
 
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +26,7 @@ import { createAccessCheck, createAuthorizeStage } from './authorize';
 import { createConditionalStage } from './conditional';
 import type { RequestContext } from './context';
 import { sendError } from './errors';
+import { createEncodeStages, EncodeOptions } from './encode';
 import { createGuardStage } from './parse';
 import { createRangeStage } from './range';
 import { createResolveStage } from './resolve';
@@ -33,6 +37,7 @@ export interface PipelineDeps {
   readonly engine: Engine;
   readonly auth: AuthStore;
   readonly authOptions: AuthenticateOptions;
+  readonly encodeOptions: EncodeOptions;
   readonly logger: Logger;
   /** True once shutdown began: responses then close their connection. */
   readonly isDraining: () => boolean;
@@ -42,12 +47,13 @@ export interface PipelineDeps {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createPipeline({ engine, auth, authOptions, logger, isDraining, responseHeaders = {} }: PipelineDeps): RequestHandler {
+export function createPipeline({ engine, auth, authOptions, encodeOptions, logger, isDraining, responseHeaders = {} }: PipelineDeps): RequestHandler {
   const guard = createGuardStage();
   const checkSecurity = createSecurityStage();
   const authenticate = createAuthenticateStage(auth, engine, logger, authOptions);
   const authorize = createAuthorizeStage(auth, logger);
-  const resolve = createResolveStage(engine);
+  const { preferenceFor, chooseEncoding, materialise } = createEncodeStages(engine, encodeOptions, logger);
+  const resolve = createResolveStage(engine, { preferenceFor, ...encodeOptions });
   const checkPreconditions = createConditionalStage();
   const selectRanges = createRangeStage();
   const respond = createRespondStage(logger, createAccessCheck(auth));
@@ -60,8 +66,11 @@ export function createPipeline({ engine, auth, authOptions, logger, isDraining, 
     authorize(ctx);
     await resolve(ctx);
     if (ctx.res.destroyed) return; // the client left while the engine worked
+    chooseEncoding(ctx);
     if (checkPreconditions(ctx) === 'done') return;
     selectRanges(ctx);
+    await materialise(ctx);
+    if (ctx.res.destroyed) return;
     respond(ctx);
   }
 

@@ -3,14 +3,30 @@
 
 import { HttpError } from '../errors/http-error';
 import type { Engine } from '../engine/engine';
+import type { EncodingPreference } from '../http/accept-encoding';
 import type { RequestContext } from './context';
 
 const RETRY_SOON = { 'Retry-After': '1' };
 
-export function createResolveStage(engine: Engine) {
+export interface ResolveStageOptions {
+  /** The client's encoding preference (also recorded on ctx), or undefined when the server never encodes. */
+  readonly preferenceFor: (ctx: RequestContext) => EncodingPreference | undefined;
+  readonly precompressed: boolean;
+  readonly compress: boolean;
+}
+
+export function createResolveStage(engine: Engine, options: ResolveStageOptions) {
   return async function resolve(ctx: RequestContext): Promise<void> {
     const { segments, trailingSlash } = ctx.target!;
-    const resolution = await engine.resolve({ segments, trailingSlash, wantBody: ctx.req.method === 'GET' });
+    const preference = options.preferenceFor(ctx);
+    const encodes = preference !== undefined && preference.codings.length > 0;
+    const resolution = await engine.resolve({
+      segments,
+      trailingSlash,
+      // HEAD of a response compressed on the fly needs the bytes too: its Content-Length is theirs.
+      wantBody: ctx.req.method === 'GET' || (ctx.req.method === 'HEAD' && encodes && options.compress),
+      encodings: encodes && options.precompressed ? preference.codings : undefined,
+    });
     if (resolution.kind === 'file' && resolution.fd !== undefined) ctx.fd = resolution.fd;
     ctx.resolution = resolution;
     switch (resolution.kind) {

@@ -63,6 +63,7 @@ function sendFile(ctx: RequestContext, file: FileEntry, logger: Logger): void {
   const length = file.size === 0 ? 0 : end - start + 1;
   res.statusCode = range === undefined ? 200 : 206;
   res.setHeader('Content-Type', file.contentType);
+  if (file.contentEncoding !== undefined) res.setHeader('Content-Encoding', file.contentEncoding);
   res.setHeader('Content-Length', length);
   if (range !== undefined) res.setHeader('Content-Range', toContentRange(range, file.size));
 
@@ -95,6 +96,7 @@ function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly By
 
   res.statusCode = 206;
   res.setHeader('Content-Type', `multipart/byteranges; boundary=${boundary}`);
+  if (file.contentEncoding !== undefined) res.setHeader('Content-Encoding', file.contentEncoding);
   res.setHeader('Content-Length', length);
 
   const body = file.body;
