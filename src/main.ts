@@ -16,6 +16,7 @@ import { AuthStore, loadAuthState } from './auth/state';
 import { ConfigError } from './errors/http-error';
 import { createLogger, Logger } from './log/logger';
 import { createPipeline } from './pipeline';
+import { parseCorsOrigins } from './http/cors';
 import { parseHostAndPort } from './http/host';
 import { drain, listen } from './server/lifecycle';
 import { createListener, Listener } from './server/listener';
@@ -93,6 +94,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger,
       isDraining: () => draining,
       responseHeaders: secure && config.hsts > 0 ? { 'Strict-Transport-Security': `max-age=${config.hsts}` } : {},
+      headerOptions: {
+        securityHeaders: config.securityHeaders,
+        cors: config.cors === undefined ? undefined : parseCorsOrigins(config.cors),
+        cacheControl: config.cacheControl,
+        cacheControlRules: config.cacheControlRules,
+        headerRules: config.headerRules,
+      },
+      indexName: INDEX_NAMES[0],
     });
     listener = createListener(pipeline, logger, engine.mode, {
       sendTimeoutMs: config.sendTimeout * 1000,

@@ -3,6 +3,9 @@
 // path only (http/target.ts), never the raw target.
 
 import { ConfigError } from '../errors/http-error';
+import { compileGlob } from '../http/glob';
+
+export { compileGlob };
 
 export interface Principal {
   readonly name: string;
@@ -20,48 +23,6 @@ export interface CompiledRule {
 }
 
 export type Decision = 'allow' | 'deny';
-
-const ANY_SEGMENTS = '**';
-
-/** One segment's pattern: `*` any run of characters, `?` one; the rest literal. */
-function compileSegment(segment: string): RegExp {
-  let source = '';
-  for (const char of segment) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  // `s`: `.` must match every character, U+2028 and U+2029 included, or odd names slip past rules.
-  return new RegExp(`^${source}$`, 's');
-}
-
-/**
- * `**` matches any number of whole segments (so `/private/**` also covers `/private` and
- * `/private/`), `*` anything within one segment, `?` one character. Matching walks segments with
- * memoisation, in time proportional to pattern × path segments: no regex backtracking to exploit.
- */
-export function compileGlob(pattern: string): (path: string) => boolean {
-  if (!pattern.startsWith('/')) throw new ConfigError(`rule path ${JSON.stringify(pattern)} must start with /`);
-  const parts = pattern.slice(1).split('/').filter((part, i, all) => !(part === ANY_SEGMENTS && all[i - 1] === ANY_SEGMENTS));
-  const matchers = parts.map((part) => (part === ANY_SEGMENTS ? null : compileSegment(part)));
-  return (path) => {
-    const segments = path.slice(1).split('/');
-    const columns = segments.length + 1;
-    // 0 unknown, 1 match, 2 no match; index = pattern position × columns + segment position.
-    const memo = new Uint8Array((matchers.length + 1) * columns);
-    const match = (i: number, j: number): boolean => {
-      const key = i * columns + j;
-      if (memo[key] !== 0) return memo[key] === 1;
-      let result: boolean;
-      if (i === matchers.length) result = j === segments.length;
-      else if (matchers[i] === null) result = match(i + 1, j) || (j < segments.length && match(i, j + 1));
-      else result = j < segments.length && matchers[i]!.test(segments[j]) && match(i + 1, j + 1);
-      memo[key] = result ? 1 : 2;
-      return result;
-    };
-    return match(0, 0);
-  };
-}
 
 export function compileRules(value: unknown, label: string): CompiledRule[] {
   if (!Array.isArray(value)) throw new ConfigError(`${label} must be a JSON array of rules`);

@@ -4,7 +4,9 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors/http-error';
+import { parseCorsOrigins } from '../http/cors';
 import { parseHostAndPort } from '../http/host';
+import { checkHeaderValue, filePathSegments, parseCacheControlRules, parseErrorPages, parseHeaderRules } from './asset-rules';
 import { OPTIONS, OptionName, OptionSpec, ServerConfig, toFlagName } from './options';
 
 export type RawOptions = Partial<Record<OptionName, unknown>>;
@@ -31,11 +33,16 @@ interface Source {
   readonly typed: boolean;
 }
 
-/** A parsed --config file: option values by config name. */
+/** A parsed --config file: option values by config name, and the keys only a file can hold. */
 interface ConfigFile {
   readonly path: string;
   readonly values: Readonly<Record<string, unknown>>;
+  readonly extras: Readonly<Partial<Record<FileOnlyKey, unknown>>>;
 }
+
+/** Config-file keys with no flag: structured values. */
+const FILE_ONLY_KEYS = ['cacheControlRules', 'headers'] as const;
+type FileOnlyKey = (typeof FILE_ONLY_KEYS)[number];
 
 export function loadConfig(inputs: LoadInputs): ServerConfig {
   const cwd = inputs.cwd ?? process.cwd();
@@ -60,7 +67,10 @@ export function loadConfig(inputs: LoadInputs): ServerConfig {
     values.mode = 'threaded';
   }
   values.root = resolveRoot(String(values.root), sources.root!.baseDir);
+  values.cacheControlRules = file?.extras.cacheControlRules === undefined ? [] : parseCacheControlRules(file.extras.cacheControlRules, `${file.path}: "cacheControlRules"`);
+  values.headerRules = file?.extras.headers === undefined ? [] : parseHeaderRules(file.extras.headers, `${file.path}: "headers"`);
   checkTlsOptions(values as unknown as ServerConfig, sources);
+  checkAssetOptions(values as unknown as ServerConfig, sources);
   return Object.freeze(values) as unknown as ServerConfig;
 }
 
@@ -102,15 +112,22 @@ function readConfigFile(inputs: LoadInputs, cwd: string): ConfigFile | undefined
     throw new ConfigError(`${file} must hold a JSON object of options`);
   }
   const values: Record<string, unknown> = {};
+  const extras: Partial<Record<FileOnlyKey, unknown>> = {};
   for (const [key, value] of Object.entries(parsed)) {
+    if ((FILE_ONLY_KEYS as readonly string[]).includes(key)) {
+      extras[key as FileOnlyKey] = value;
+      continue;
+    }
     const name = key.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
     if (!(name in OPTIONS) || name === 'config' || (key !== name && toFlagName(name) !== key)) {
-      throw new ConfigError(`${file}: unknown key ${JSON.stringify(key)} (expected an option name such as "port" or "logFormat")`);
+      throw new ConfigError(
+        `${file}: unknown key ${JSON.stringify(key)} (expected an option name such as "port" or "logFormat", or ${FILE_ONLY_KEYS.map((k) => `"${k}"`).join(', ')})`,
+      );
     }
     if (name in values) throw new ConfigError(`${file}: ${JSON.stringify(key)} repeats an option already given`);
     values[name] = value;
   }
-  return { path: file, values };
+  return { path: file, values, extras };
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
@@ -168,6 +185,17 @@ function describeType(spec: OptionSpec): string {
     default:
       return 'a string';
   }
+}
+
+/** Asset options with a syntax of their own. */
+function checkAssetOptions(config: ServerConfig, sources: Partial<Record<OptionName, Source>>): void {
+  const label = (name: OptionName) => sources[name]!.label;
+  if (config.cors !== undefined && parseCorsOrigins(config.cors) === undefined) {
+    throw new ConfigError(`${label('cors')} must be * or comma-separated origins such as https://app.example.com (got ${JSON.stringify(config.cors)})`);
+  }
+  if (config.cacheControl !== undefined) checkHeaderValue(config.cacheControl, label('cacheControl'));
+  if (config.errorPage !== undefined) parseErrorPages(config.errorPage, label('errorPage'));
+  if (config.spa !== undefined) filePathSegments(config.spa, label('spa'));
 }
 
 /** TLS options that only make sense together; each problem is one line naming the flags. */

@@ -3,6 +3,7 @@
 // default is written exactly once (STYLE.md §6).
 
 import os from 'node:os';
+import type { CacheControlRule, HeaderRule } from './asset-rules';
 
 export type OptionSpec =
   /** A `default` of undefined means the option is off unless given. */
@@ -170,6 +171,42 @@ export const OPTIONS = {
     env: 'TINYHTTP_PRECOMPRESSED',
     describe: 'Serve app.js.br / app.js.gz beside app.js to clients that accept them (--no-precompressed: off)',
   },
+  cacheControl: {
+    type: 'string',
+    default: undefined,
+    env: 'TINYHTTP_CACHE_CONTROL',
+    describe: 'Cache-Control for files no cacheControlRules entry of the config file matches',
+  },
+  cors: {
+    type: 'string',
+    default: undefined,
+    env: 'TINYHTTP_CORS',
+    describe: 'Origins that may read cross-origin: * or https://a.example,https://b.example',
+  },
+  securityHeaders: {
+    type: 'boolean',
+    default: true,
+    env: 'TINYHTTP_SECURITY_HEADERS',
+    describe: 'Referrer-Policy: no-referrer and X-Frame-Options: SAMEORIGIN (--no-security-headers: off)',
+  },
+  spa: {
+    type: 'string',
+    default: undefined,
+    env: 'TINYHTTP_SPA',
+    describe: 'Single-page app: answer page navigations that would 404 with this file (e.g. index.html)',
+  },
+  cleanUrls: {
+    type: 'boolean',
+    default: false,
+    env: 'TINYHTTP_CLEAN_URLS',
+    describe: 'Serve /about from about.html, and redirect /about.html to /about',
+  },
+  errorPage: {
+    type: 'string',
+    default: undefined,
+    env: 'TINYHTTP_ERROR_PAGE',
+    describe: 'Own error pages: 404=404.html[,403=403.html…], files inside the root',
+  },
   tlsCert: {
     type: 'file',
     default: undefined,
@@ -281,6 +318,15 @@ export interface ServerConfig {
   readonly compress: boolean;
   readonly compressLevel: number;
   readonly precompressed: boolean;
+  readonly cacheControl: string | undefined;
+  readonly cors: string | undefined;
+  readonly securityHeaders: boolean;
+  readonly spa: string | undefined;
+  readonly cleanUrls: boolean;
+  readonly errorPage: string | undefined;
+  /** From the config file only. */
+  readonly cacheControlRules: readonly CacheControlRule[];
+  readonly headerRules: readonly HeaderRule[];
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tlsPassphraseFile: string | undefined;

@@ -34,3 +34,11 @@ export function createAccessCheck(auth: AuthStore) {
     return !state.enabled || decide(state.rules, ctx.principal, 'GET', path) === 'allow';
   };
 }
+
+/** For caching: could a client without credentials fetch `path`? */
+export function createPublicCheck(auth: AuthStore) {
+  return function isPublic(path: string): boolean {
+    const state = auth.current;
+    return !state.enabled || decide(state.rules, undefined, 'GET', path) === 'allow';
+  };
+}

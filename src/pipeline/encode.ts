@@ -16,6 +16,7 @@ import { ContentCoding, EncodingPreference, negotiateEncoding } from '../http/ac
 import { CompressedCache } from './compressed-cache';
 import type { Logger } from '../log/logger';
 import type { RequestContext } from './context';
+import { appendVary } from './headers';
 
 /** Below this, headers outweigh the saving (Caddy: 512 B, nginx default: 20 B; 1 KiB as Cloudflare). */
 export const MIN_COMPRESS_BYTES = 1024;
@@ -61,7 +62,7 @@ export function createEncodeStages(engine: Engine, options: EncodeOptions, logge
     const preference = ctx.encoding;
     if (file?.kind !== 'file' || preference === undefined) return;
     // Whatever this client gets, another could get a different coding of the same URL.
-    ctx.res.setHeader('Vary', VARY);
+    appendVary(ctx.res, VARY);
     if (file.contentEncoding !== undefined) return; // a precompressed twin
     const coding = preference.codings[0];
     if (

@@ -22,11 +22,12 @@ import type { Engine } from '../engine/engine';
 import type { AuthStore } from '../auth/state';
 import { Logger, redactHeaders, redactTarget } from '../log/logger';
 import { AuthenticateOptions, createAuthenticateStage } from './authenticate';
-import { createAccessCheck, createAuthorizeStage } from './authorize';
+import { createAccessCheck, createAuthorizeStage, createPublicCheck } from './authorize';
 import { createConditionalStage } from './conditional';
 import type { RequestContext } from './context';
 import { sendError } from './errors';
 import { createEncodeStages, EncodeOptions } from './encode';
+import { createHeaderPolicy, HeaderPolicyOptions } from './headers';
 import { createGuardStage } from './parse';
 import { createRangeStage } from './range';
 import { createResolveStage } from './resolve';
@@ -43,11 +44,16 @@ export interface PipelineDeps {
   readonly isDraining: () => boolean;
   /** Headers every response carries, errors included (Strict-Transport-Security on HTTPS). */
   readonly responseHeaders?: Readonly<Record<string, string>>;
+  readonly headerOptions: Omit<HeaderPolicyOptions, 'isPublic' | 'indexName'>;
+  /** What `dir/` serves. */
+  readonly indexName: string;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createPipeline({ engine, auth, authOptions, encodeOptions, logger, isDraining, responseHeaders = {} }: PipelineDeps): RequestHandler {
+export function createPipeline(deps: PipelineDeps): RequestHandler {
+  const { engine, auth, authOptions, encodeOptions, logger, isDraining, responseHeaders = {} } = deps;
+  const policy = createHeaderPolicy({ ...deps.headerOptions, isPublic: createPublicCheck(auth), indexName: deps.indexName }, responseHeaders);
   const guard = createGuardStage();
   const checkSecurity = createSecurityStage();
   const authenticate = createAuthenticateStage(auth, engine, logger, authOptions);
@@ -67,6 +73,7 @@ export function createPipeline({ engine, auth, authOptions, encodeOptions, logge
     await resolve(ctx);
     if (ctx.res.destroyed) return; // the client left while the engine worked
     chooseEncoding(ctx);
+    if (ctx.resolution?.kind === 'file') policy.decorate(ctx, ctx.target!.path);
     if (checkPreconditions(ctx) === 'done') return;
     selectRanges(ctx);
     await materialise(ctx);
@@ -88,8 +95,9 @@ export function createPipeline({ engine, auth, authOptions, encodeOptions, logge
   }
 
   return function handleRequest(req, res) {
-    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress, responseHeaders };
-    for (const name in responseHeaders) res.setHeader(name, responseHeaders[name]);
+    const headers = policy.forRequest(req);
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress, responseHeaders: headers };
+    for (const name in headers) res.setHeader(name, headers[name]);
     // GET and HEAD never need a body. A request that sends one gets its answer and a closed
     // connection: no half-read body left on a keep-alive connection, no later timeout answering
     // the same request twice.

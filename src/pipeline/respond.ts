@@ -11,6 +11,7 @@ import { ByteRange, toContentRange } from '../http/range';
 import { encodePath } from '../http/target';
 import type { Logger } from '../log/logger';
 import type { RequestContext } from './context';
+import { appendVary } from './headers';
 import { LISTING_CSP, renderListingHtml, renderListingJson } from './render-listing';
 
 /** Read size for streamed files: large enough to keep syscalls rare, small enough to bound memory. */
@@ -168,7 +169,7 @@ function sendListing(ctx: RequestContext, listing: ListingModel): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
   res.setHeader('Content-Length', body.length);
-  res.setHeader('Vary', 'Accept');
+  appendVary(res, 'Accept');
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (!json) res.setHeader('Content-Security-Policy', LISTING_CSP);

@@ -64,7 +64,7 @@ export function loadTlsMaterial(config: TlsFiles, warn: (message: string) => voi
   try {
     tls.createSecureContext(secureContextOptions(material, config.tlsMinVersion));
   } catch (error) {
-    throw new ConfigError(describeContextError(error as Error & { code?: string }));
+    throw new ConfigError(describeContextError(error as Error & { code?: string }, key.includes('ENCRYPTED')));
   }
   // A throwaway certificate is short-lived on purpose: no expiry warnings for it.
   return { ...material, description: describeCertificate(cert, selfSigned === undefined ? warn : () => undefined) };
@@ -101,10 +101,12 @@ function describeCertificate(cert: Buffer, warn: (message: string) => void): str
 }
 
 /** OpenSSL's reasons, in words; the text never includes key material. */
-function describeContextError(error: Error & { code?: string }): string {
+function describeContextError(error: Error & { code?: string }, encryptedKey: boolean): string {
   const reason = `${error.code ?? ''} ${error.message}`;
   if (/key values mismatch|KEY_VALUES_MISMATCH/i.test(reason)) return '--tls-key does not belong to the certificate in --tls-cert';
-  if (/bad decrypt|BAD_DECRYPT|bad password/i.test(reason)) return '--tls-key is encrypted and the passphrase is wrong or missing (--tls-passphrase-file)';
+  // A wrong passphrase decrypts to garbage, which OpenSSL reports as a bad decrypt or, as often,
+  // as an unsupported or undecodable key.
+  if (/bad decrypt|BAD_DECRYPT|bad password/i.test(reason) || encryptedKey) return '--tls-key is encrypted and the passphrase is wrong or missing (--tls-passphrase-file)';
   if (/ERR_OSSL_PEM|no start line|PEM/i.test(reason)) return '--tls-cert, --tls-key or --tls-client-ca is not valid PEM';
   return `--tls-cert / --tls-key cannot be used (${error.code ?? 'invalid'})`;
 }

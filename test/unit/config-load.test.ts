@@ -57,6 +57,14 @@ describe('loadConfig defaults', () => {
       authRealm: 'tinyhttp',
       authMaxFailures: 10,
       authFailureWindow: 60,
+      cacheControl: undefined,
+      cacheControlRules: [],
+      cleanUrls: false,
+      cors: undefined,
+      errorPage: undefined,
+      headerRules: [],
+      securityHeaders: true,
+      spa: undefined,
       compress: true,
       compressLevel: 6,
       precompressed: true,
@@ -302,7 +310,7 @@ describe('loadConfig --config file', () => {
   });
 
   test.each<[string, unknown, RegExp]>([
-    ['an unknown key', { prot: 80 }, /tinyhttp\.json: unknown key "prot" \(expected an option name such as "port" or "logFormat"\)$/],
+    ['an unknown key', { prot: 80 }, /tinyhttp\.json: unknown key "prot" \(expected an option name such as "port" or "logFormat", or "cacheControlRules", "headers"\)$/],
     ['"config" inside the file', { config: 'other.json' }, /unknown key "config"/],
     ['a key spelled both ways', { logFormat: 'json', 'log-format': 'combined' }, /"log-format" repeats an option already given$/],
     ['a string where a number belongs', { port: '8080' }, /tinyhttp\.json: "port" must be an integer from 0 to 65535 \(got string "8080"\)$/],
