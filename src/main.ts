@@ -16,6 +16,7 @@ import { AuthStore, loadAuthState } from './auth/state';
 import { ConfigError } from './errors/http-error';
 import { createLogger, Logger } from './log/logger';
 import { createPipeline } from './pipeline';
+import { filePathSegments, parseErrorPages } from './config/asset-rules';
 import { parseCorsOrigins } from './http/cors';
 import { parseHostAndPort } from './http/host';
 import { drain, listen } from './server/lifecycle';
@@ -102,6 +103,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         headerRules: config.headerRules,
       },
       indexName: INDEX_NAMES[0],
+      cleanUrls: config.cleanUrls,
+      errorPages: config.errorPage === undefined ? new Map() : parseErrorPages(config.errorPage, '--error-page'),
+      spa: config.spa === undefined ? undefined : filePathSegments(config.spa, '--spa'),
     });
     listener = createListener(pipeline, logger, engine.mode, {
       sendTimeoutMs: config.sendTimeout * 1000,

@@ -21,6 +21,8 @@ export interface RequestContext {
   target?: RequestTarget;
   /** Set by the resolve stage. */
   resolution?: FileResolution;
+  /** The path of the file served when a fallback (clean URL, single-page app) stood in for the target. */
+  servedPath?: string;
   /** Open descriptor of the file to stream; whoever takes it clears this and must close it. */
   fd?: number;
   /** Satisfiable byte ranges chosen by the range stage (absent: the whole representation). */

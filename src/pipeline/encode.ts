@@ -85,7 +85,8 @@ export function createEncodeStages(engine: Engine, options: EncodeOptions, logge
     const pending = ctx.compression;
     if (pending === undefined) return;
     const { coding, identity } = pending;
-    const key = `${ctx.target!.path}\n${identity.etag}\n${coding}`;
+    // By the file served: a single-page app answers any number of URLs with one file, compressed once.
+    const key = `${ctx.servedPath ?? ctx.target!.path}\n${identity.etag}\n${coding}`;
     const fd = ctx.fd;
     const body = await cache.get(key, async () => {
       const compressed = await engine.compress({ coding, level: options.compressLevel, body: identity.body, fd, size: identity.size });

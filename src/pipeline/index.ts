@@ -25,13 +25,13 @@ import { AuthenticateOptions, createAuthenticateStage } from './authenticate';
 import { createAccessCheck, createAuthorizeStage, createPublicCheck } from './authorize';
 import { createConditionalStage } from './conditional';
 import type { RequestContext } from './context';
-import { sendError } from './errors';
+import { ErrorPage, sendError, toHttpError } from './errors';
 import { createEncodeStages, EncodeOptions } from './encode';
 import { createHeaderPolicy, HeaderPolicyOptions } from './headers';
 import { createGuardStage } from './parse';
 import { createRangeStage } from './range';
 import { createResolveStage } from './resolve';
-import { createRespondStage } from './respond';
+import { createRespondStage, sendRedirect } from './respond';
 import { createSecurityStage } from './security';
 
 export interface PipelineDeps {
@@ -47,6 +47,11 @@ export interface PipelineDeps {
   readonly headerOptions: Omit<HeaderPolicyOptions, 'isPublic' | 'indexName'>;
   /** What `dir/` serves. */
   readonly indexName: string;
+  readonly cleanUrls: boolean;
+  /** The --spa file's path segments. */
+  readonly spa: readonly string[] | undefined;
+  /** --error-page: status → the page's path segments. */
+  readonly errorPages: ReadonlyMap<number, readonly string[]>;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -59,10 +64,18 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
   const authenticate = createAuthenticateStage(auth, engine, logger, authOptions);
   const authorize = createAuthorizeStage(auth, logger);
   const { preferenceFor, chooseEncoding, materialise } = createEncodeStages(engine, encodeOptions, logger);
-  const resolve = createResolveStage(engine, { preferenceFor, ...encodeOptions });
+  const canFetch = createAccessCheck(auth);
+  const resolve = createResolveStage(engine, {
+    preferenceFor,
+    ...encodeOptions,
+    cleanUrls: deps.cleanUrls,
+    spa: deps.spa,
+    canFetch,
+    redirect: sendRedirect,
+  });
   const checkPreconditions = createConditionalStage();
   const selectRanges = createRangeStage();
-  const respond = createRespondStage(logger, createAccessCheck(auth));
+  const respond = createRespondStage(logger, canFetch);
   const observe = logger.accessEnabled || logger.debugEnabled;
 
   async function run(ctx: RequestContext): Promise<void> {
@@ -70,10 +83,10 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     checkSecurity(ctx);
     await authenticate(ctx);
     authorize(ctx);
-    await resolve(ctx);
+    if ((await resolve(ctx)) === 'done') return;
     if (ctx.res.destroyed) return; // the client left while the engine worked
     chooseEncoding(ctx);
-    if (ctx.resolution?.kind === 'file') policy.decorate(ctx, ctx.target!.path);
+    if (ctx.resolution?.kind === 'file') policy.decorate(ctx, ctx.servedPath ?? ctx.target!.path);
     if (checkPreconditions(ctx) === 'done') return;
     selectRanges(ctx);
     await materialise(ctx);
@@ -81,10 +94,28 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     respond(ctx);
   }
 
+  /** The error answer, with the operator's page for its status when there is one (up to 64 KiB). */
+  async function answerError(ctx: RequestContext, error: unknown): Promise<void> {
+    const status = toHttpError(error).status;
+    const pageSegments = deps.errorPages.get(status);
+    let page: ErrorPage | undefined;
+    if (pageSegments !== undefined && !ctx.res.headersSent && !ctx.res.destroyed) {
+      try {
+        const found = await engine.resolve({ segments: pageSegments, trailingSlash: false, wantBody: true });
+        if (found.kind === 'file' && found.fd !== undefined) fs.close(found.fd, () => undefined);
+        else if (found.kind === 'file' && found.body !== undefined) page = { contentType: found.contentType, body: found.body };
+        else if (found.kind === 'file') page = { contentType: found.contentType, body: new Uint8Array(0) };
+      } catch {
+        // No page (worker failed, say): the built-in answer follows.
+      }
+    }
+    sendError(ctx, error, logger, page);
+  }
+
   function start(ctx: RequestContext): void {
     if (observe) ctx.res.once('close', () => logResponse(ctx, engine.mode, logger));
     run(ctx)
-      .catch((error: unknown) => sendError(ctx, error, logger))
+      .catch((error: unknown) => answerError(ctx, error))
       .finally(() => {
         // SECURITY/robustness: a descriptor nobody streamed (HEAD, 304, 412, 416, errors) is closed here.
         if (ctx.fd !== undefined) {

@@ -183,9 +183,13 @@ function sendListing(ctx: RequestContext, listing: ListingModel): void {
  * `//evil.example/x` can never produce `Location: //evil.example/x/`.
  */
 function sendSlashRedirect(ctx: RequestContext): void {
-  const { res } = ctx;
   const { segments, query } = ctx.target!;
-  const location = encodePath(segments, true) + (query === '' ? '' : '?' + query);
+  sendRedirect(ctx, encodePath(segments, true) + (query === '' ? '' : '?' + query));
+}
+
+/** 301 to `location`, which the caller built from normalised segments (a path on this host). */
+export function sendRedirect(ctx: RequestContext, location: string): void {
+  const { res } = ctx;
   const body = 'Moved Permanently\n';
   res.statusCode = 301;
   res.setHeader('Location', location);
