@@ -55,7 +55,10 @@ function defaultPage(error: HttpError, accept: string | undefined): ErrorPage | 
   const detail = error.id === undefined ? error.message : `${error.message} (error id ${error.id})`;
   const html =
     `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${status}</title><style>${PAGE_STYLE}</style><h1>${status}</h1><p>${escapeHtml(detail)}</p></html>\n`;
+    `<title>${status}</title><style>${PAGE_STYLE}</style><h1>${status}</h1>` +
+    // The detail only when it says more than the heading ("Bad Request: backslash in path").
+    (detail === STATUS_CODES[error.status] ? '' : `<p>${escapeHtml(detail)}</p>`) +
+    '</html>\n';
   return { contentType: 'text/html; charset=utf-8', body: Buffer.from(html), csp: ERROR_HTML_CSP };
 }
 

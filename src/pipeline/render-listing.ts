@@ -11,7 +11,7 @@ const STYLE =
   'table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;text-align:left}' +
   'th{border-bottom:2px solid #ddd}tr:nth-child(even) td{background:#f7f7f7}' +
   'td.size,td.time{white-space:nowrap;color:#555}td.size{text-align:right}a{color:#0645ad}' +
-  'p.note{color:#a00}';
+  'p.note{color:#a00}th a{color:inherit;text-decoration:none}';
 
 export const LISTING_CSP =
   `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; ` +
@@ -39,8 +39,48 @@ function formatTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+export type SortKey = 'name' | 'size' | 'time';
+export interface ListingSort {
+  readonly key: SortKey;
+  readonly descending: boolean;
+}
+export const DEFAULT_SORT: ListingSort = { key: 'name', descending: false };
+
+/** `?sort=name|size|time&order=asc|desc`; anything else is the default (name, ascending). */
+export function parseListingSort(query: string): ListingSort {
+  if (query === '') return DEFAULT_SORT;
+  const params = new URLSearchParams(query);
+  const key = params.get('sort');
+  const order = params.get('order');
+  return {
+    key: key === 'size' || key === 'time' ? key : 'name',
+    descending: order === 'desc',
+  };
+}
+
+/** Directories first, then by the key (name breaks ties), in the asked order. */
+export function sortListing(model: ListingModel, sort: ListingSort): ListingModel {
+  if (sort === DEFAULT_SORT) return model;
+  const direction = sort.descending ? -1 : 1;
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const entries = [...model.entries].sort((a, b) => {
+    if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
+    const primary = sort.key === 'size' ? a.size - b.size : sort.key === 'time' ? a.mtimeMs - b.mtimeMs : byName(a.name, b.name);
+    return (primary === 0 ? byName(a.name, b.name) : primary) * direction;
+  });
+  return { ...model, entries };
+}
+
+/** A column heading that sorts by its key, the other way round when it is the current one. */
+function sortLink(label: string, key: SortKey, sort: ListingSort): string {
+  const current = sort.key === key;
+  const order = current && !sort.descending ? 'desc' : 'asc';
+  const arrow = current ? (sort.descending ? ' ↓' : ' ↑') : '';
+  return `<a href="?sort=${key}&amp;order=${order}"${current ? ' aria-sort="' + (sort.descending ? 'descending' : 'ascending') + '"' : ''}>${label}${arrow}</a>`;
+}
+
 /** `segments` are the directory's decoded path segments; the page's own URL ends with `/`. */
-export function renderListingHtml(segments: readonly string[], model: ListingModel): string {
+export function renderListingHtml(segments: readonly string[], model: ListingModel, sort: ListingSort = DEFAULT_SORT): string {
   const title = '/' + segments.map((s) => s + '/').join('');
   let crumbHref = '/';
   let breadcrumb = '<a href="/">/</a>';
@@ -64,15 +104,17 @@ export function renderListingHtml(segments: readonly string[], model: ListingMod
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width,initial-scale=1">' +
     `<title>Index of ${escapeHtml(title)}</title><style>${STYLE}</style></head><body>` +
-    `<h1>Index of ${breadcrumb}</h1>${note}<table><thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr></thead>` +
+    `<h1>Index of ${breadcrumb}</h1>${note}<table><thead><tr><th>${sortLink('Name', 'name', sort)}</th><th>${sortLink('Size', 'size', sort)}</th><th>${sortLink('Modified (UTC)', 'time', sort)}</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table></body></html>\n`
   );
 }
 
-export function renderListingJson(segments: readonly string[], model: ListingModel): string {
+export function renderListingJson(segments: readonly string[], model: ListingModel, sort: ListingSort = DEFAULT_SORT): string {
   return (
     JSON.stringify({
       path: '/' + segments.map((s) => s + '/').join(''),
+      sort: sort.key,
+      order: sort.descending ? 'desc' : 'asc',
       entries: model.entries.map((entry) => ({
         name: entry.name,
         type: entry.isDirectory ? 'directory' : 'file',

@@ -12,7 +12,7 @@ import { encodePath } from '../http/target';
 import type { Logger } from '../log/logger';
 import type { RequestContext } from './context';
 import { appendVary } from './headers';
-import { LISTING_CSP, renderListingHtml, renderListingJson } from './render-listing';
+import { LISTING_CSP, parseListingSort, renderListingHtml, renderListingJson, sortListing } from './render-listing';
 
 /** Read size for streamed files: large enough to keep syscalls rare, small enough to bound memory. */
 export const STREAM_CHUNK_BYTES = 256 * 1024;
@@ -165,7 +165,9 @@ function sendListing(ctx: RequestContext, listing: ListingModel): void {
   const { res } = ctx;
   const segments = ctx.target!.segments;
   const json = prefersJson(ctx.req.headers.accept);
-  const body = Buffer.from(json ? renderListingJson(segments, listing) : renderListingHtml(segments, listing));
+  const sort = parseListingSort(ctx.target!.query);
+  const sorted = sortListing(listing, sort);
+  const body = Buffer.from(json ? renderListingJson(segments, sorted, sort) : renderListingHtml(segments, sorted, sort));
   res.statusCode = 200;
   res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
   res.setHeader('Content-Length', body.length);
