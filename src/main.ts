@@ -104,6 +104,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
       indexName: INDEX_NAMES[0],
       cleanUrls: config.cleanUrls,
+      sendTimeoutMs: config.sendTimeout * 1000,
       errorPages: config.errorPage === undefined ? new Map() : parseErrorPages(config.errorPage, '--error-page'),
       spa: config.spa === undefined ? undefined : filePathSegments(config.spa, '--spa'),
     });

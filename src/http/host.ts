@@ -1,5 +1,7 @@
 // Host header validation (RFC 9112 §3.2, RFC 3986 §3.2.2). Pure.
 
+import { isIPv6 } from 'node:net';
+
 // reg-name or IPv4 (unreserved / sub-delims / pct-encoded), or an IP-literal in brackets; optional port.
 const HOST_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
 
@@ -42,6 +44,8 @@ export function parseHostAndPort(value: string): HostAndPort | undefined {
   if (value.length > 255) return undefined;
   const match = REDIRECT_HOST.exec(value);
   if (match === null) return undefined;
+  // The literal must be an address, not just hex digits and colons (`[..]`).
+  if (match[1].startsWith('[') && !isIPv6(match[1].slice(1, -1))) return undefined;
   const port = match[2] === undefined ? undefined : Number(match[2]);
   if (port !== undefined && (port < 1 || port > 65535)) return undefined;
   return { hostname: match[1].toLowerCase(), port };

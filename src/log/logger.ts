@@ -62,7 +62,8 @@ export function redactHeaders(headers: Record<string, unknown>): Record<string, 
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (REDACTED_HEADERS.has(lower)) safe[name] = REDACTED;
-    else if (lower === 'referer' && typeof value === 'string') safe[name] = neutraliseControls(redactTarget(value));
+    // HTTP/2 carries the target in :path, and a page opened through a signed URL sends it as Referer.
+    else if ((lower === 'referer' || lower === ':path') && typeof value === 'string') safe[name] = neutraliseControls(redactTarget(value));
     else safe[name] = neutraliseControls(value);
   }
   return safe;

@@ -40,3 +40,12 @@ export interface RequestContext {
 }
 
 export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+/**
+ * True once the client can no longer receive this response. An HTTP/2 response (node:http2's
+ * compatibility API) has no `destroyed` of its own: its stream says it.
+ */
+export function isResponseGone(res: ServerResponse): boolean {
+  const stream = (res as unknown as { stream?: { destroyed: boolean; closed: boolean } }).stream;
+  return stream !== undefined ? stream.destroyed || stream.closed : res.destroyed;
+}

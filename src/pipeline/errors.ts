@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { HttpError } from '../errors/http-error';
 import type { Logger } from '../log/logger';
-import type { RequestContext } from './context';
+import { isResponseGone, type RequestContext } from './context';
 
 /** Generated pages load nothing and run nothing (DESIGN.md, Headers). */
 export const ERROR_PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -36,7 +36,7 @@ export function sendError(ctx: RequestContext, error: unknown, logger: Logger, p
   } else if (logger.debugEnabled) {
     logger.debug('request refused', { code: httpError.code, status: httpError.status, cause: describeCause(httpError.cause) });
   }
-  if (res.headersSent || res.destroyed) {
+  if (res.headersSent || isResponseGone(res)) {
     // Too late for a status: cut the connection so the client sees a truncated body, not a wrong one.
     res.destroy();
     return;

@@ -24,11 +24,11 @@ import { Logger, redactHeaders, redactTarget } from '../log/logger';
 import { AuthenticateOptions, createAuthenticateStage } from './authenticate';
 import { createAccessCheck, createAuthorizeStage, createPublicCheck } from './authorize';
 import { createConditionalStage } from './conditional';
-import type { RequestContext } from './context';
+import { isResponseGone, type RequestContext } from './context';
 import { ErrorPage, sendError, toHttpError } from './errors';
 import { createEncodeStages, EncodeOptions } from './encode';
 import { createHeaderPolicy, HeaderPolicyOptions } from './headers';
-import { createGuardStage } from './parse';
+import { createGuardStage, isHttp2 } from './parse';
 import { createRangeStage } from './range';
 import { createResolveStage } from './resolve';
 import { createRespondStage, sendRedirect } from './respond';
@@ -50,6 +50,8 @@ export interface PipelineDeps {
   readonly cleanUrls: boolean;
   /** The --spa file's path segments. */
   readonly spa: readonly string[] | undefined;
+  /** An HTTP/2 stream on which nothing moves for this long is reset (--send-timeout). */
+  readonly sendTimeoutMs: number;
   /** --error-page: status → the page's path segments. */
   readonly errorPages: ReadonlyMap<number, readonly string[]>;
 }
@@ -75,7 +77,7 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
   });
   const checkPreconditions = createConditionalStage();
   const selectRanges = createRangeStage();
-  const respond = createRespondStage(logger, canFetch);
+  const respond = createRespondStage(logger, canFetch, deps.sendTimeoutMs);
   const observe = logger.accessEnabled || logger.debugEnabled;
 
   async function run(ctx: RequestContext): Promise<void> {
@@ -84,13 +86,13 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     await authenticate(ctx);
     authorize(ctx);
     if ((await resolve(ctx)) === 'done') return;
-    if (ctx.res.destroyed) return; // the client left while the engine worked
+    if (isResponseGone(ctx.res)) return; // the client left while the engine worked
     chooseEncoding(ctx);
     if (ctx.resolution?.kind === 'file') policy.decorate(ctx, ctx.servedPath ?? ctx.target!.path);
     if (checkPreconditions(ctx) === 'done') return;
     selectRanges(ctx);
     await materialise(ctx);
-    if (ctx.res.destroyed) return;
+    if (isResponseGone(ctx.res)) return;
     respond(ctx);
   }
 
@@ -99,7 +101,7 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     const status = toHttpError(error).status;
     const pageSegments = deps.errorPages.get(status);
     let page: ErrorPage | undefined;
-    if (pageSegments !== undefined && !ctx.res.headersSent && !ctx.res.destroyed) {
+    if (pageSegments !== undefined && !ctx.res.headersSent && !isResponseGone(ctx.res)) {
       try {
         const found = await engine.resolve({ segments: pageSegments, trailingSlash: false, wantBody: true });
         if (found.kind === 'file' && found.fd !== undefined) fs.close(found.fd, () => undefined);
@@ -133,6 +135,9 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     // connection: no half-read body left on a keep-alive connection, no later timeout answering
     // the same request twice.
     if (isDraining() || hasBody(req)) res.shouldKeepAlive = false;
+    // HTTP/2: the connection's timer cannot see one stalled stream among busy ones (or PINGs), so
+    // each stream gets its own; with no listener, node:http2 destroys a stream that times out.
+    if (isHttp2(req)) res.setTimeout(deps.sendTimeoutMs);
     if (logger.debugEnabled) {
       logger.debug('request', { method: req.method, target: redactTarget(req.url), headers: redactHeaders(req.headers) });
     }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import { Readable, pipeline } from 'node:stream';
 import type { FileEntry, ListingModel } from '../core/resolution';
 import { prefersJson } from '../http/accept';
@@ -12,10 +13,13 @@ import { encodePath } from '../http/target';
 import type { Logger } from '../log/logger';
 import type { RequestContext } from './context';
 import { appendVary } from './headers';
+import { isHttp2 } from './parse';
 import { LISTING_CSP, parseListingSort, renderListingHtml, renderListingJson, sortListing } from './render-listing';
 
 /** Read size for streamed files: large enough to keep syscalls rare, small enough to bound memory. */
 export const STREAM_CHUNK_BYTES = 256 * 1024;
+/** Over HTTP/2 up to 128 streams share a connection, each with a read chunk buffered: smaller ones. */
+export const HTTP2_STREAM_CHUNK_BYTES = 64 * 1024;
 
 export function setValidatorHeaders(res: ServerResponse, file: FileEntry): void {
   res.setHeader('ETag', file.etag);
@@ -25,12 +29,19 @@ export function setValidatorHeaders(res: ServerResponse, file: FileEntry): void 
 /** May this request's principal fetch `path`? Listings show only entries that pass. */
 export type AccessCheck = (ctx: RequestContext, path: string) => boolean;
 
-export function createRespondStage(logger: Logger, canFetch: AccessCheck) {
+/** What streaming needs: where to report failures, and when an HTTP/2 reader counts as stalled. */
+interface StreamSettings {
+  readonly logger: Logger;
+  readonly stallTimeoutMs: number;
+}
+
+export function createRespondStage(logger: Logger, canFetch: AccessCheck, stallTimeoutMs: number) {
+  const settings: StreamSettings = { logger, stallTimeoutMs };
   return function respond(ctx: RequestContext): void {
     const resolution = ctx.resolution!;
     switch (resolution.kind) {
       case 'file':
-        return sendFile(ctx, resolution, logger);
+        return sendFile(ctx, resolution, settings);
       case 'listing':
         return sendListing(ctx, withoutForbiddenEntries(ctx, resolution, canFetch));
       case 'directory':
@@ -48,7 +59,7 @@ function takeDescriptor(ctx: RequestContext): number | undefined {
   return fd;
 }
 
-function sendFile(ctx: RequestContext, file: FileEntry, logger: Logger): void {
+function sendFile(ctx: RequestContext, file: FileEntry, settings: StreamSettings): void {
   const { res } = ctx;
   const headOnly = ctx.req.method === 'HEAD';
   setValidatorHeaders(res, file);
@@ -56,7 +67,7 @@ function sendFile(ctx: RequestContext, file: FileEntry, logger: Logger): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
 
   const ranges = ctx.ranges;
-  if (ranges !== undefined && ranges.length > 1) return sendMultipart(ctx, file, ranges, logger);
+  if (ranges !== undefined && ranges.length > 1) return sendMultipart(ctx, file, ranges, settings);
 
   const range = ranges?.[0];
   const start = range?.start ?? 0;
@@ -81,11 +92,12 @@ function sendFile(ctx: RequestContext, file: FileEntry, logger: Logger): void {
   }
   const fd = takeDescriptor(ctx);
   if (fd === undefined) throw new Error('file resolution without body or descriptor');
-  const stream = fs.createReadStream('', { fd, start, end, highWaterMark: STREAM_CHUNK_BYTES, autoClose: true });
-  streamBody(ctx, stream, logger);
+  const highWaterMark = isHttp2(ctx.req) ? HTTP2_STREAM_CHUNK_BYTES : STREAM_CHUNK_BYTES;
+  const stream = fs.createReadStream('', { fd, start, end, highWaterMark, autoClose: true });
+  streamBody(ctx, stream, settings);
 }
 
-function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly ByteRange[], logger: Logger): void {
+function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly ByteRange[], settings: StreamSettings): void {
   const { res } = ctx;
   const boundary = randomBytes(12).toString('hex');
   const partHeaders = ranges.map(
@@ -115,7 +127,7 @@ function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly By
   // Closed on the stream's 'close', not in the generator: a generator that never started (client
   // gone before the first read) never runs its finally block.
   if (fd !== undefined) stream.once('close', () => fs.close(fd, () => undefined));
-  streamBody(ctx, stream, logger);
+  streamBody(ctx, stream, settings);
 }
 
 /** Reads [start, end] from a descriptor in bounded chunks. */
@@ -135,7 +147,8 @@ async function* readRange(fd: number, range: ByteRange): AsyncGenerator<Buffer> 
   }
 }
 
-function streamBody(ctx: RequestContext, stream: Readable, logger: Logger): void {
+function streamBody(ctx: RequestContext, stream: Readable, settings: StreamSettings): void {
+  const { logger } = settings;
   // Counted as the bytes leave the file, so the access log (on 'close') sees the figure even for
   // responses cut short.
   let sent = 0;
@@ -144,11 +157,27 @@ function streamBody(ctx: RequestContext, stream: Readable, logger: Logger): void
     ctx.bytesSent = sent;
   });
   ctx.bytesSent = 0;
+  if (isHttp2(ctx.req)) watchForStall(ctx, stream, () => sent, settings.stallTimeoutMs);
   pipeline(stream, ctx.res, (error) => {
     if (error && !isClientGone(error)) {
       logger.error('response stream failed', { path: ctx.target?.path, cause: error.message });
     }
   });
+}
+
+/**
+ * HTTP/2: resets a stream whose body has not moved for a whole period. The connection's own
+ * timer cannot tell (other streams or PINGs keep it busy), nor can node:http2's stream timer,
+ * which counts any frame sent on the connection as progress.
+ */
+function watchForStall(ctx: RequestContext, stream: Readable, progress: () => number, periodMs: number): void {
+  let seen = -1;
+  const timer = setInterval(() => {
+    const now = progress();
+    if (now === seen) (ctx.res as unknown as { stream: ServerHttp2Stream }).stream.close(http2Constants.NGHTTP2_CANCEL);
+    seen = now;
+  }, periodMs).unref();
+  stream.once('close', () => clearInterval(timer));
 }
 
 function isClientGone(error: NodeJS.ErrnoException): boolean {

@@ -30,6 +30,7 @@ export function createRedirectHandler(options: RedirectOptions, logger: Logger) 
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
     let bytes: number;
     try {
+      if (req.httpVersionMajor !== 1) throw new HttpError('TH_ERR_HTTP_VERSION');
       const location = httpsLocation(req, options);
       res.statusCode = 308;
       res.setHeader('Location', location);

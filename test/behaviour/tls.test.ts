@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -236,6 +237,21 @@ describe.each(MODES)('%s engine: HSTS, minimum version, access log', (mode) => {
     }
   });
 
+  test('--debug redacts signatures in HTTP/2 :path as it does in targets', async () => {
+    const server = await startTestServer(fixtures.root, mode, {
+      options: { tlsCert: certFile, tlsKey: keyFile, signingKeyFile: auth.keyFile, debug: true, quiet: false },
+    });
+    try {
+      await h2Get(server.url, '/private/secret.txt?expires=9999999999&signature=SECRETSIGNATUREVALUE', {}, trust());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const logs = [...server.stdout, ...server.stderr].join('\n');
+      expect(logs).toContain('signature=[redacted]');
+      expect(logs).not.toContain('SECRETSIGNATUREVALUE');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('HTTP/2 requests are logged with their protocol version', async () => {
     const server = await startTestServer(fixtures.root, mode, { options: { tlsCert: certFile, tlsKey: keyFile, quiet: false } });
     try {
@@ -377,6 +393,66 @@ describe.each(MODES)('%s engine: certificate reload', (mode) => {
   });
 });
 
+describe.each(MODES)('%s engine: HTTP/2 streams that go away or stall', (mode) => {
+  const openDescriptorsOn = (file: string) =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    }).length;
+  const bigFile = () => fs.realpathSync(path.join(fixtures.root, 'big.bin'));
+
+  test('streams reset before their answer leave no descriptor open', async () => {
+    const server = await startTestServer(fixtures.root, mode, { options: { tlsCert: certFile, tlsKey: keyFile } });
+    const session = await h2Connect(server.url, trust());
+    try {
+      for (let i = 0; i < 40; i++) {
+        const stream = session.request({ ':path': '/big.bin' });
+        stream.on('error', () => undefined);
+        setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), i % 4);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(openDescriptorsOn(bigFile())).toBe(0);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  test('a stream whose reader stalls is reset after --send-timeout, even while the connection is busy', async () => {
+    const server = await startTestServer(fixtures.root, mode, { options: { tlsCert: certFile, tlsKey: keyFile, sendTimeout: '2' } });
+    const session = await h2Connect(server.url, trust());
+    try {
+      const stalled = session.request({ ':path': '/big.bin' });
+      stalled.pause(); // never read: the stream's window fills and stays full
+      const closed = new Promise<number>((resolve) => stalled.once('close', () => resolve(stalled.rstCode)));
+      stalled.on('error', () => undefined);
+      // Keep the connection itself busy with real traffic, so only a per-stream timer can notice.
+      const started = Date.now();
+      let stalledClosed = false;
+      void closed.then(() => (stalledClosed = true));
+      let busyAnswers = 0;
+      while (!stalledClosed && Date.now() - started < 10_000) {
+        if ((await h2Request(session, '/hello.txt')).status === 200) busyAnswers++;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(stalledClosed).toBe(true);
+      expect(Date.now() - started).toBeLessThan(6_000);
+      expect(await closed).toBe(http2.constants.NGHTTP2_CANCEL);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(openDescriptorsOn(bigFile())).toBe(0);
+      // The connection stayed good for the other streams throughout, and still is.
+      expect(busyAnswers).toBeGreaterThan(5);
+      expect((await h2Request(session, '/hello.txt')).status).toBe(200);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  }, 15_000);
+});
+
 describe('handshake timeout', () => {
   test('a connection that never sends a ClientHello is closed within the header timeout (10 s)', async () => {
     const server = await startTestServer(fixtures.root, 'async', { options: { tlsCert: certFile, tlsKey: keyFile } });
@@ -458,6 +534,9 @@ describe.each(MODES)('%s engine: --redirect-http', (mode) => {
       expect(answer.status).toBe(400);
       expect(answer.headers.location).toBeUndefined();
     }
+    // The redirect listener speaks HTTP/1 only.
+    const { data: v2 } = await rawExchange(port, 'GET /a HTTP/2.0\r\nHost: good.example\r\nConnection: close\r\n\r\n');
+    expect(parseResponses(v2)[0].status).not.toBe(308);
     // Two Host fields: no guessing which one.
     const { data } = await rawExchange(port, 'GET /a HTTP/1.1\r\nHost: good.example\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
     expect(parseResponses(data)[0].status).toBe(400);

@@ -102,6 +102,8 @@ describe('parseHostAndPort (hosts a redirect may be built from)', () => {
     "it's.example",
     'x.example;y',
     '[::1',
+    '[..]',
+    '[:::::]',
     'a'.repeat(64) + '.example',
     ('a'.repeat(60) + '.').repeat(5) + 'example',
   ])('refuses %j', (value) => {
