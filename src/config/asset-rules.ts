@@ -18,10 +18,12 @@ export interface HeaderRule {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 /** Headers the server owns: framing, validators, coding and negotiation. */
+// Cache-Control has its own rules (and `private` for protected files must not be undone).
 const RESERVED = new Set([
-  'connection', 'content-encoding', 'content-length', 'content-range', 'content-type', 'date', 'etag', 'keep-alive',
-  'last-modified', 'location', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'vary',
-  'www-authenticate', 'strict-transport-security',
+  'accept-ranges', 'cache-control', 'connection', 'content-encoding', 'content-length', 'content-range', 'content-type',
+  'date', 'etag', 'keep-alive', 'last-modified', 'location', 'proxy-connection', 'retry-after', 'set-cookie',
+  'strict-transport-security', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'vary', 'www-authenticate',
+  'x-content-type-options',
 ]);
 
 export function checkHeaderValue(value: unknown, label: string): string {

@@ -10,11 +10,14 @@ import { authenticationRequired } from './authenticate';
 import type { RequestContext } from './context';
 
 export function createAuthorizeStage(auth: AuthStore, logger: Logger) {
-  return function authorize(ctx: RequestContext): void {
+  /**
+   * Stage 4 checks the request's own path; the resolve stage calls it again with the file a
+   * directory URL turned out to serve (`/dir/` → `/dir/index.html`), which a rule may protect.
+   */
+  return function authorize(ctx: RequestContext, path: string = ctx.target!.path): void {
     const state = auth.current;
     if (!state.enabled) return;
-    const path = ctx.target!.path;
-    if (ctx.signedPath === path) return;
+    if (ctx.signedPath === ctx.target!.path) return;
     if (decide(state.rules, ctx.principal, ctx.req.method ?? '', path) === 'allow') return;
     logger.warn('access denied', {
       address: ctx.remoteAddress,

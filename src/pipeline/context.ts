@@ -15,8 +15,8 @@ export interface RequestContext {
   readonly startedAt: bigint;
   /** Taken at arrival: a destroyed socket no longer knows its peer. */
   readonly remoteAddress: string | undefined;
-  /** Headers every response carries, error responses included. */
-  readonly responseHeaders: Readonly<Record<string, string>>;
+  /** Headers every response carries, error responses included (see varyOn). */
+  responseHeaders: Readonly<Record<string, string>>;
   /** Set by the guard stage. */
   target?: RequestTarget;
   /** Set by the resolve stage. */
@@ -48,4 +48,12 @@ export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 export function isResponseGone(res: ServerResponse): boolean {
   const stream = (res as unknown as { stream?: { destroyed: boolean; closed: boolean } }).stream;
   return stream !== undefined ? stream.destroyed || stream.closed : res.destroyed;
+}
+
+/** Adds `token` to Vary on this response and on any error answer that replaces it. */
+export function varyOn(ctx: RequestContext, token: string): void {
+  const current = ctx.responseHeaders.Vary;
+  const vary = current === undefined || current === '' ? token : current.split(/\s*,\s*/).includes(token) ? current : `${current}, ${token}`;
+  ctx.responseHeaders = { ...ctx.responseHeaders, Vary: vary };
+  ctx.res.setHeader('Vary', vary);
 }

@@ -22,6 +22,8 @@ import { appendVary } from './headers';
 export const MIN_COMPRESS_BYTES = 1024;
 /** Above this, the file streams as it is: compressing means holding it whole in memory. */
 export const MAX_COMPRESS_BYTES = 8 * 1024 * 1024;
+/** Entries remembered as not worth compressing, before the list starts over. */
+const MAX_NOT_WORTH_IT = 10_000;
 /** Compressed bodies kept, across all files. */
 export const COMPRESSED_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -49,6 +51,9 @@ export function isCompressibleType(contentType: string): boolean {
 export function createEncodeStages(engine: Engine, options: EncodeOptions, logger: Logger) {
   const active = options.compress || options.precompressed;
   const cache = new CompressedCache(COMPRESSED_CACHE_BYTES);
+  /** Files (path, ETag, coding) whose compression did not pay or would not stay cached: sent as they are. */
+  const notWorthIt = new Set<string>();
+  const keyOf = (ctx: RequestContext, etag: string, coding: ContentCoding) => `${ctx.servedPath ?? ctx.target!.path}\n${etag}\n${coding}`;
 
   /** What the resolve stage passes on: twins to look for, and whether HEAD needs the bytes too. */
   function preferenceFor(ctx: RequestContext): EncodingPreference | undefined {
@@ -71,7 +76,8 @@ export function createEncodeStages(engine: Engine, options: EncodeOptions, logge
       ctx.req.headers.range === undefined &&
       file.size >= MIN_COMPRESS_BYTES &&
       file.size <= MAX_COMPRESS_BYTES &&
-      isCompressibleType(file.contentType)
+      isCompressibleType(file.contentType) &&
+      !notWorthIt.has(keyOf(ctx, file.etag, coding))
     ) {
       ctx.compression = { coding, identity: file };
       // The variant's validators are known before its bytes: a 304 costs no compression.
@@ -86,13 +92,19 @@ export function createEncodeStages(engine: Engine, options: EncodeOptions, logge
     if (pending === undefined) return;
     const { coding, identity } = pending;
     // By the file served: a single-page app answers any number of URLs with one file, compressed once.
-    const key = `${ctx.servedPath ?? ctx.target!.path}\n${identity.etag}\n${coding}`;
+    const key = keyOf(ctx, identity.etag, coding);
     const fd = ctx.fd;
     const body = await cache.get(key, async () => {
       const compressed = await engine.compress({ coding, level: options.compressLevel, body: identity.body, fd, size: identity.size });
       if (logger.debugEnabled) logger.debug('compressed', { path: ctx.target!.path, coding, from: identity.size, to: compressed.length });
       return compressed;
     });
+    // Random bytes with a text name (or a result too big to keep) would be compressed again on
+    // every request for nothing: later requests get the file as it is.
+    if (body.length >= identity.size * 0.95 || body.length > COMPRESSED_CACHE_BYTES / 4) {
+      if (notWorthIt.size >= MAX_NOT_WORTH_IT) notWorthIt.clear();
+      notWorthIt.add(key);
+    }
     ctx.resolution = { ...(ctx.resolution as FileEntry), size: body.length, body };
   }
 

@@ -73,6 +73,8 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     cleanUrls: deps.cleanUrls,
     spa: deps.spa,
     canFetch,
+    authorize: (ctx, path) => authorize(ctx, path),
+    indexName: deps.indexName,
     redirect: sendRedirect,
   });
   const checkPreconditions = createConditionalStage();

@@ -16,6 +16,9 @@ export function createRangeStage() {
     if (result.kind === 'unsatisfiable') {
       throw new HttpError('TH_ERR_RANGE_NOT_SATISFIABLE', { headers: { 'Content-Range': `bytes */${resolution.size}` } });
     }
+    // Several ranges of an encoded twin would need a multipart body whose parts are encoded while
+    // the whole is not: send the whole representation instead (§14.2 allows ignoring Range).
+    if (result.kind === 'ranges' && result.ranges.length > 1 && resolution.contentEncoding !== undefined) return;
     if (result.kind === 'ranges') ctx.ranges = result.ranges;
   };
 }

@@ -11,7 +11,7 @@ import { qualityOf } from '../http/accept';
 import { encodePath } from '../http/target';
 import type { Engine } from '../engine/engine';
 import type { EncodingPreference } from '../http/accept-encoding';
-import type { RequestContext } from './context';
+import { varyOn, type RequestContext } from './context';
 
 const RETRY_SOON = { 'Retry-After': '1' };
 
@@ -25,6 +25,10 @@ export interface ResolveStageOptions {
   readonly spa: readonly string[] | undefined;
   /** May this request's principal fetch `path`? */
   readonly canFetch: (ctx: RequestContext, path: string) => boolean;
+  /** Throws the 401/403 of the authorize stage when the principal may not fetch `path`. */
+  readonly authorize: (ctx: RequestContext, path: string) => void;
+  /** What a directory URL serves. */
+  readonly indexName: string;
   /** Writes a 301 to `location` (a path on this host). */
   readonly redirect: (ctx: RequestContext, location: string) => void;
 }
@@ -87,6 +91,10 @@ export function createResolveStage(engine: Engine, options: ResolveStageOptions)
         } else discard(candidate);
       }
     }
+    if (options.spa !== undefined && resolution.kind === 'missing' && (ctx.req.method === 'GET' || ctx.req.method === 'HEAD')) {
+      // The answer to this URL (app shell or 404) now depends on Accept: caches must know.
+      varyOn(ctx, 'Accept');
+    }
     if (options.spa !== undefined && resolution.kind === 'missing' && isNavigation(ctx)) {
       const candidate = await ask(options.spa);
       if (candidate.kind === 'file' && options.canFetch(ctx, decodedPath(options.spa))) {
@@ -96,6 +104,11 @@ export function createResolveStage(engine: Engine, options: ResolveStageOptions)
     }
 
     if (resolution.kind === 'file' && resolution.fd !== undefined) ctx.fd = resolution.fd;
+    if (resolution.kind === 'file' && trailingSlash) {
+      // SECURITY: `/dir/` serves `/dir/index.html`, which a rule of its own may protect.
+      ctx.servedPath = ctx.target!.path + options.indexName;
+      options.authorize(ctx, ctx.servedPath);
+    }
     ctx.resolution = resolution;
     switch (resolution.kind) {
       case 'missing':

@@ -119,6 +119,27 @@ describe.each(MODES)('%s engine: header policy', (mode) => {
     }
   });
 
+  test('a directory URL is authorized as the index file it serves', async () => {
+    const rules = path.join(base, 'index-rules.json');
+    fs.mkdirSync(path.join(root, 'secretdir'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'secretdir', 'index.html'), 'SECRET-INDEX\n');
+    fs.writeFileSync(rules, JSON.stringify([{ path: '/secretdir/index.html', allow: ['role:admin'] }, { path: '/**', allow: ['*'] }]));
+    const server = await startTestServer(root, mode, { options: { authUsers: auth.usersFile, authRules: rules, cacheControl: 'public, max-age=600' } });
+    try {
+      for (const target of ['/secretdir/', '/secretdir/index.html', '/secretdir/./']) {
+        const anonymous = await request(server.url, target);
+        expect([target, anonymous.status]).toEqual([target, 401]);
+        expect(anonymous.text).not.toContain('SECRET-INDEX');
+      }
+      const admin = await request(server.url, '/secretdir/', { headers: { authorization: basic('alice', auth.alicePassword) } });
+      expect(admin.status).toBe(200);
+      expect(admin.text).toBe('SECRET-INDEX\n');
+      expect(admin.headers['cache-control']).toBe('private, max-age=600');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('configured headers by glob, only where they match; reserved headers are refused at start', async () => {
     const server = await startTestServer(root, mode, { options: { config: configFile } });
     try {
@@ -133,6 +154,11 @@ describe.each(MODES)('%s engine: header policy', (mode) => {
     const bad = path.join(base, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ headers: [{ path: '/**', set: { 'Content-Length': '0' } }] }));
     await expect(startTestServer(root, mode, { options: { config: bad } })).rejects.toThrow(/Content-Length is set by the server/);
+    // Cache-Control comes from its own rules, so nothing can undo `private` on protected files.
+    fs.writeFileSync(bad, JSON.stringify({ headers: [{ path: '*.js', set: { 'Cache-Control': 'public, max-age=99999' } }] }));
+    await expect(startTestServer(root, mode, { options: { config: bad } })).rejects.toThrow(/Cache-Control is set by the server/);
+    fs.writeFileSync(bad, JSON.stringify({ cacheControlRules: [{ path: 'a{3,1}', value: 'no-cache' }] }));
+    await expect(startTestServer(root, mode, { options: { config: bad } })).rejects.toThrow(/glob "a\{3,1\}": counts must be/);
     fs.writeFileSync(bad, JSON.stringify({ headers: [{ path: '/**', set: { 'X-Evil': 'a\r\nSet-Cookie: x=1' } }] }));
     await expect(startTestServer(root, mode, { options: { config: bad } })).rejects.toThrow(/must be a header value/);
   });

@@ -148,6 +148,23 @@ describe.each(MODES)('%s engine: content coding', (mode) => {
     expect(plain.body.equals(APP_JS.subarray(100, 200))).toBe(true);
   });
 
+  test('several ranges of a twin get the whole twin, never a multipart body of encoded parts', async () => {
+    const twinBytes = fs.readFileSync(path.join(root, 'twin.js.br'));
+    const res = await get(server, '/twin.js', { 'accept-encoding': 'br', range: 'bytes=0-9,20-29' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.body.equals(twinBytes)).toBe(true);
+  });
+
+  test('a file that does not compress is sent as it is once that is known', async () => {
+    fs.writeFileSync(path.join(root, 'noise.svg'), randomBytes(8192));
+    const first = await get(server, '/noise.svg', { 'accept-encoding': 'br' });
+    expect(decode(first).length).toBe(8192);
+    const later = await get(server, '/noise.svg', { 'accept-encoding': 'br' });
+    expect(later.headers['content-encoding']).toBeUndefined();
+    expect(later.body.length).toBe(8192);
+  });
+
   test('HEAD carries the compressed length and no body', async () => {
     const got = await get(server, '/style.css', { 'accept-encoding': 'gzip' });
     const head = await get(server, '/style.css', { 'accept-encoding': 'gzip' }, 'HEAD');

@@ -46,6 +46,9 @@ describe.each(MODES)('%s engine: --spa', (mode) => {
       expect((await request(server.url, '/dashboard')).status).toBe(404);
       expect((await request(server.url, '/dashboard', { headers: { accept: 'application/json' } })).status).toBe(404);
       expect((await request(server.url, '/dashboard', { headers: { accept: 'text/html;q=0' } })).status).toBe(404);
+      // Whether a missing URL gets the shell depends on Accept, for the shell and the 404 alike.
+      expect((await request(server.url, '/dashboard', { headers: NAV })).headers.vary).toContain('Accept');
+      expect((await request(server.url, '/missing.js', { headers: { accept: '*/*' } })).headers.vary).toContain('Accept');
       // Existing files are themselves; hidden paths stay hidden.
       expect((await request(server.url, '/app.js', { headers: NAV })).text).toBe('console.log(1);\n');
       expect((await request(server.url, '/.env', { headers: NAV })).status).toBe(404);
