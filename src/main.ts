@@ -73,7 +73,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
   const engine =
     config.mode === 'threaded'
-      ? createThreadedEngine(resolverOptions, { threads: config.threads, workerFilename: options.workerFilename })
+      ? createThreadedEngine(resolverOptions, { threads: config.threads, maxQueue: config.maxQueue, workerFilename: options.workerFilename })
       : createAsyncEngine(resolverOptions);
 
   let draining = false;
@@ -110,6 +110,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     listener = createListener(pipeline, logger, engine.mode, {
       sendTimeoutMs: config.sendTimeout * 1000,
+      maxConnections: config.maxConnections,
       tls:
         tlsMaterial === undefined
           ? undefined
@@ -124,6 +125,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const publicHost = config.publicHost === undefined ? undefined : parseHostAndPort(config.publicHost);
       redirectListener = createListener(createRedirectHandler({ publicHost, httpsPort: () => httpsPort }, logger), logger, 'redirect', {
         sendTimeoutMs: config.sendTimeout * 1000,
+        maxConnections: config.maxConnections,
       });
       redirectAddress = await listen(redirectListener.server, config.redirectHttp, config.host);
     }

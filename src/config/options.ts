@@ -34,6 +34,8 @@ export const DEFAULT_SEND_TIMEOUT_SECONDS = 60;
 export const DEFAULT_AUTH_MAX_FAILURES = 10;
 export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
 export const DEFAULT_COMPRESS_LEVEL = 6;
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+export const DEFAULT_MAX_QUEUE = 1024;
 /** Two years, the HSTS preload list's minimum and about the longest max-age anyone sends. */
 export const MAX_HSTS_SECONDS = 63_072_000;
 
@@ -273,6 +275,22 @@ export const OPTIONS = {
     env: 'TINYHTTP_PUBLIC_HOST',
     describe: 'Host name (and :port) clients use, for redirects; otherwise a well-formed request Host',
   },
+  maxConnections: {
+    type: 'integer',
+    default: DEFAULT_MAX_CONNECTIONS,
+    min: 1,
+    max: 1_000_000,
+    env: 'TINYHTTP_MAX_CONNECTIONS',
+    describe: 'Open connections at once; further ones are closed at once instead of queuing',
+  },
+  maxQueue: {
+    type: 'integer',
+    default: DEFAULT_MAX_QUEUE,
+    min: 1,
+    max: 1_000_000,
+    env: 'TINYHTTP_MAX_QUEUE',
+    describe: 'Threaded engine: file tasks that may wait for a worker; past this, 503 with Retry-After',
+  },
   sendTimeout: {
     type: 'integer',
     default: DEFAULT_SEND_TIMEOUT_SECONDS,
@@ -337,6 +355,8 @@ export interface ServerConfig {
   readonly hsts: number;
   readonly redirectHttp: number | undefined;
   readonly publicHost: string | undefined;
+  readonly maxConnections: number;
+  readonly maxQueue: number;
   readonly sendTimeout: number;
   readonly gracePeriod: number;
 }

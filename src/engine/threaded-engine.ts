@@ -6,10 +6,16 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { CompressTask, FileResolution, ResolveRequest, ResolverOptions } from '../core/resolution';
 import { HttpError } from '../errors/http-error';
+import { DEFAULT_MAX_QUEUE } from '../config/options';
 import type { Engine } from './engine';
+
+/** piscina's words when its queue is at maxQueue (it has no error code). */
+const QUEUE_FULL_MESSAGE = 'Task queue is at limit';
 
 export interface ThreadedEngineOptions {
   readonly threads: number;
+  /** Tasks that may wait for a worker; past this a task is refused at once (503), never queued. */
+  readonly maxQueue?: number;
   /** Compiled worker module; tests substitute a wrapper around the real one. */
   readonly workerFilename?: string;
 }
@@ -32,6 +38,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     minThreads: options.threads,
     maxThreads: options.threads,
     idleTimeout: Infinity,
+    maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
     workerData: resolverOptions,
     // Descriptors a worker opens are handed to the primary thread, which streams and closes them.
     // With tracking on, Node would close them again when the worker exits, possibly after the
@@ -46,6 +53,8 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     try {
       return (await pool.run(task, name === undefined ? undefined : { name })) as T;
     } catch (cause) {
+      // A full queue is load, not a fault: no error id, no error log line per refused task.
+      if (cause instanceof Error && cause.message === QUEUE_FULL_MESSAGE) throw new HttpError('TH_ERR_POOL_BUSY', { headers: { 'Retry-After': '1' } });
       throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
     }
   }

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   TH_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'Request Header Fields Too Large' },
   TH_ERR_INTERNAL: { status: 500, message: 'Internal Server Error' },
   TH_ERR_FS_BUSY: { status: 503, message: 'Service Unavailable: too many open files' },
+  TH_ERR_POOL_BUSY: { status: 503, message: 'Service Unavailable: server busy' },
   TH_ERR_WORKER_FAILED: { status: 503, message: 'Service Unavailable: worker failed' },
   TH_ERR_AUTH_BUSY: { status: 503, message: 'Service Unavailable: too many logins at once' },
   TH_ERR_HTTP_VERSION: { status: 505, message: 'HTTP Version Not Supported' },

@@ -4,6 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { ERROR_CODES, ErrorCode } from './codes';
 
+/**
+ * 5xx that are no fault to investigate, so no id and no error-log line each: 505 is the client's
+ * doing (another HTTP version), and a full pool or login queue is load being shed by design.
+ */
+const WITHOUT_ID: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TH_ERR_HTTP_VERSION', 'TH_ERR_POOL_BUSY', 'TH_ERR_AUTH_BUSY']);
+
 export class HttpError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
@@ -19,8 +25,7 @@ export class HttpError extends Error {
     this.code = code;
     this.status = info.status;
     this.headers = options.headers ?? {};
-    // 505 is the client's doing (it spoke another HTTP version): no id, no error-log line.
-    this.id = info.status >= 500 && info.status !== 505 ? randomBytes(4).toString('hex') : undefined;
+    this.id = info.status >= 500 && !WITHOUT_ID.has(code) ? randomBytes(4).toString('hex') : undefined;
   }
 }
 

@@ -31,6 +31,8 @@ export interface TlsListenerOptions {
 export interface ListenerOptions {
   /** A response whose client reads nothing for this long is cut (nginx's send_timeout). */
   readonly sendTimeoutMs: number;
+  /** Connections at once; Node closes further ones as they arrive. */
+  readonly maxConnections: number;
   /** Serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP/1.1. */
   readonly tls?: TlsListenerOptions;
 }
@@ -144,6 +146,7 @@ function createSecureListener(
 
 /** What both listeners share for HTTP/1 connections: timeouts, expectations, raw error answers. */
 function configureHttp1(server: http.Server, handler: RequestHandler, logger: Logger, engineMode: string, options: ListenerOptions): void {
+  server.maxConnections = options.maxConnections;
   // Socket inactivity in either direction, once a request is under way: a client that stops
   // reading a large body no longer holds its descriptor and buffers forever. With no 'timeout'
   // listener, Node destroys the socket.

@@ -64,3 +64,58 @@ describe('worker failure (threaded engine)', () => {
     expect(line).toContain('exploded');
   });
 });
+
+describe('limits', () => {
+  test('past --max-queue, file tasks are refused at once with 503 and Retry-After, and serving goes on', async () => {
+    const slow = path.join(fixtures.base, 'slow-worker.js');
+    fs.writeFileSync(
+      slow,
+      `const real = require(${JSON.stringify(findWorkerFilename())}).default;
+       module.exports = async function (request) {
+         await new Promise((resolve) => setTimeout(resolve, 300));
+         return real(request);
+       };`,
+    );
+    const busy = await startTestServer(fixtures.root, 'threaded', { workerFilename: slow, options: { threads: '1', maxQueue: '2' } });
+    try {
+      const answers = await Promise.all(Array.from({ length: 12 }, () => request(busy.url, '/hello.txt')));
+      const refused = answers.filter((res) => res.status === 503);
+      expect(answers.filter((res) => res.status === 200).length).toBeGreaterThanOrEqual(3);
+      expect(refused.length).toBeGreaterThanOrEqual(6);
+      for (const res of refused) {
+        expect(res.headers['retry-after']).toBe('1');
+        expect(res.text).toBe('Service Unavailable: server busy\n');
+      }
+      // Load shedding is not an error to investigate: no error lines.
+      expect(busy.stderr.filter((line) => line.includes('request failed'))).toEqual([]);
+      expect((await request(busy.url, '/hello.txt')).status).toBe(200);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  test('past --max-connections, further connections are closed at once', async () => {
+    const capped = await startTestServer(fixtures.root, 'threaded', { options: { maxConnections: '2' } });
+    const net = await import('node:net');
+    const open = () =>
+      new Promise<import('node:net').Socket>((resolve) => {
+        const socket = net.connect(capped.port, '127.0.0.1', () => resolve(socket));
+      });
+    try {
+      const first = await open();
+      const second = await open();
+      const third = await open();
+      const closed = await new Promise<boolean>((resolve) => {
+        third.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 2_000);
+      });
+      expect(closed).toBe(true);
+      first.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await request(capped.url, '/hello.txt')).status).toBe(200);
+      second.destroy();
+    } finally {
+      await capped.close();
+    }
+  });
+});
