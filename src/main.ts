@@ -1,7 +1,9 @@
 // Composition root: config → logger → engine → pipeline → listener. The CLI binaries call runCli;
 // tests call startServer directly with a config built by loadConfig.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { constants as fsConstants, existsSync, readFileSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from './cli/args';
@@ -21,6 +23,8 @@ import { parseCorsOrigins } from './http/cors';
 import { parseHostAndPort } from './http/host';
 import { drain, listen } from './server/lifecycle';
 import { createListener, Listener } from './server/listener';
+import { createAdminServer } from './server/admin';
+import { createMetrics, NO_METRICS } from './server/metrics';
 import { createRedirectHandler } from './server/redirect';
 import { IssuedCertificate, selfSignedForLocalhost } from './tls/certificates';
 import { loadTlsMaterial, secureContextOptions, tlsFiles, TlsMaterial } from './tls/material';
@@ -43,6 +47,8 @@ export interface RunningServer {
   readonly port: number;
   /** The --redirect-http listener's URL, when there is one. */
   readonly redirectUrl: string | undefined;
+  /** The --admin-port listener's URL (/healthz, /readyz, /metrics), when there is one. */
+  readonly adminUrl: string | undefined;
   readonly engine: Engine;
   readonly server: net.Server;
   readonly logger: Logger;
@@ -71,10 +77,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     indexNames: INDEX_NAMES,
     smallFileMaxBytes: SMALL_FILE_MAX_BYTES,
   };
+  // Metrics only with an admin port to read them from; the pool is asked for its load when scraped.
+  let poolStats: Engine['stats'];
+  const { metrics, registry } =
+    config.adminPort === undefined ? { metrics: NO_METRICS, registry: undefined } : createMetrics(config.mode === 'threaded' ? () => poolStats!() : undefined);
   const engine =
     config.mode === 'threaded'
-      ? createThreadedEngine(resolverOptions, { threads: config.threads, maxQueue: config.maxQueue, workerFilename: options.workerFilename })
+      ? createThreadedEngine(resolverOptions, {
+          threads: config.threads,
+          maxQueue: config.maxQueue,
+          workerFilename: options.workerFilename,
+          onWorkerFailure: () => metrics.workerFailure(),
+        })
       : createAsyncEngine(resolverOptions);
+  poolStats = engine.stats;
 
   let draining = false;
   const warn = (message: string) => logger.warn(message);
@@ -85,6 +101,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let redirectListener: Listener | undefined;
   let address: net.AddressInfo;
   let redirectAddress: net.AddressInfo | undefined;
+  let adminServer: http.Server | undefined;
+  let adminAddress: net.AddressInfo | undefined;
   try {
     const tlsMaterial = secure ? loadTls() : undefined;
     const pipeline = createPipeline({
@@ -105,12 +123,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       indexName: INDEX_NAMES[0],
       cleanUrls: config.cleanUrls,
       sendTimeoutMs: config.sendTimeout * 1000,
+      metrics,
       errorPages: config.errorPage === undefined ? new Map() : parseErrorPages(config.errorPage, '--error-page'),
       spa: config.spa === undefined ? undefined : filePathSegments(config.spa, '--spa'),
     });
     listener = createListener(pipeline, logger, engine.mode, {
       sendTimeoutMs: config.sendTimeout * 1000,
       maxConnections: config.maxConnections,
+      metrics,
       tls:
         tlsMaterial === undefined
           ? undefined
@@ -129,8 +149,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       });
       redirectAddress = await listen(redirectListener.server, config.redirectHttp, config.host);
     }
+    if (config.adminPort !== undefined) {
+      adminServer = createAdminServer({
+        registry: registry!,
+        // Ready: listening (we are past listen), not shutting down, and the root still readable.
+        isReady: async () => !draining && (await access(config.root, fsConstants.R_OK | fsConstants.X_OK).then(() => true, () => false)),
+      });
+      adminAddress = await listen(adminServer, config.adminPort, config.adminHost);
+    }
   } catch (error) {
     listener?.server.close();
+    redirectListener?.server.close();
     await engine.close();
     throw error;
   }
@@ -160,6 +189,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     url: urlOf(secure ? 'https' : 'http', address),
     port: address.port,
     redirectUrl: redirectAddress === undefined ? undefined : urlOf('http', redirectAddress),
+    adminUrl: adminAddress === undefined ? undefined : urlOf('http', adminAddress),
     engine,
     server: mainListener.server,
     logger,
@@ -185,6 +215,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         // Connections closed by force emit their responses' 'close' (and access lines) next.
         await new Promise((resolve) => setImmediate(resolve));
         await engine.close();
+        // Last, so the load balancer sees /readyz answer 503 for the whole drain.
+        if (adminServer !== undefined) {
+          adminServer.closeAllConnections();
+          await new Promise((resolve) => adminServer!.close(resolve));
+        }
       })();
       return closing;
     },
@@ -210,6 +245,7 @@ export function describeStart(binaryName: string, version: string, running: Runn
       : 'mode async, event loop only';
   let line = `${binaryName} ${version} serving ${config.root} at ${running.url}/ (${engine}, pid ${process.pid})`;
   if (running.redirectUrl !== undefined) line += `; ${running.redirectUrl}/ redirects to https`;
+  if (running.adminUrl !== undefined) line += `; health and metrics at ${running.adminUrl}/`;
   if (running.selfSigned !== undefined) {
     line += `; self-signed certificate for localhost, not for production, SHA-256 ${running.selfSigned.fingerprint256}`;
   }

@@ -275,6 +275,20 @@ export const OPTIONS = {
     env: 'TINYHTTP_PUBLIC_HOST',
     describe: 'Host name (and :port) clients use, for redirects; otherwise a well-formed request Host',
   },
+  adminPort: {
+    type: 'integer',
+    default: undefined,
+    min: 0,
+    max: 65535,
+    env: 'TINYHTTP_ADMIN_PORT',
+    describe: 'Port for /healthz, /readyz and /metrics (Prometheus); off unless given',
+  },
+  adminHost: {
+    type: 'string',
+    default: '127.0.0.1',
+    env: 'TINYHTTP_ADMIN_HOST',
+    describe: 'Address the admin port binds',
+  },
   maxConnections: {
     type: 'integer',
     default: DEFAULT_MAX_CONNECTIONS,
@@ -355,6 +369,8 @@ export interface ServerConfig {
   readonly hsts: number;
   readonly redirectHttp: number | undefined;
   readonly publicHost: string | undefined;
+  readonly adminPort: number | undefined;
+  readonly adminHost: string;
   readonly maxConnections: number;
   readonly maxQueue: number;
   readonly sendTimeout: number;

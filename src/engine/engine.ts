@@ -14,5 +14,7 @@ export interface Engine {
   compress(task: CompressTask): Promise<Uint8Array>;
   /** Checks a password against a stored hash (slow by design: in the pool when threaded). */
   verifyPassword(hash: string, password: string): Promise<boolean>;
+  /** Threaded only: the pool's queue and load, for metrics. */
+  stats?(): { readonly queueSize: number; readonly utilization: number };
   close(): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface ThreadedEngineOptions {
   readonly threads: number;
   /** Tasks that may wait for a worker; past this a task is refused at once (503), never queued. */
   readonly maxQueue?: number;
+  /** Called when a worker fails (piscina replaces it). */
+  readonly onWorkerFailure?: () => void;
   /** Compiled worker module; tests substitute a wrapper around the real one. */
   readonly workerFilename?: string;
 }
@@ -46,7 +48,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     trackUnmanagedFds: false,
   });
   // A worker that dies is replaced by piscina; its task rejects and is answered below.
-  pool.on('error', () => undefined);
+  pool.on('error', () => options.onWorkerFailure?.());
 
   /** Runs a pool task; a worker that threw or died fails only this request, with a 503. */
   async function runTask<T>(task: unknown, name?: string): Promise<T> {
@@ -65,6 +67,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     resolve: (request: ResolveRequest) => runTask<FileResolution>(request),
     compress: (task: CompressTask) => runTask<Uint8Array>(task, 'compress'),
     verifyPassword: async (hash: string, password: string) => (await runTask<boolean>({ hash, password }, 'verifyPassword')) === true,
+    stats: () => ({ queueSize: pool.queueSize, utilization: pool.utilization }),
     close: () => pool.destroy(),
   };
 }

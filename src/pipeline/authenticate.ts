@@ -29,6 +29,8 @@ export const MAX_WAITING_VERIFICATIONS = 64;
 export interface AuthenticateOptions {
   readonly maxFailures: number;
   readonly failureWindowMs: number;
+  /** Told of each failed attempt (metrics). */
+  readonly onFailure?: () => void;
 }
 
 export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger: Logger, options: AuthenticateOptions) {
@@ -41,6 +43,7 @@ export function createAuthenticateStage(auth: AuthStore, engine: Engine, logger:
   function fail(ctx: RequestContext, reason: string, user?: string): never {
     const address = ctx.remoteAddress ?? '-';
     limiter.recordFailure(address);
+    options.onFailure?.();
     logger.warn('authentication failed', { reason, address, user, method: ctx.req.method, path: ctx.target!.path });
     throw authenticationRequired(auth);
   }

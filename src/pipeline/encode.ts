@@ -15,6 +15,7 @@ import { HttpError } from '../errors/http-error';
 import { ContentCoding, EncodingPreference, negotiateEncoding } from '../http/accept-encoding';
 import { CompressedCache } from './compressed-cache';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../server/metrics';
 import type { RequestContext } from './context';
 import { appendVary } from './headers';
 
@@ -48,7 +49,7 @@ export function isCompressibleType(contentType: string): boolean {
   return essence === 'application/wasm' || compressible(essence) === true;
 }
 
-export function createEncodeStages(engine: Engine, options: EncodeOptions, logger: Logger) {
+export function createEncodeStages(engine: Engine, options: EncodeOptions, logger: Logger, metrics: Metrics) {
   const active = options.compress || options.precompressed;
   const cache = new CompressedCache(COMPRESSED_CACHE_BYTES);
   /** Files (path, ETag, coding) whose compression did not pay or would not stay cached: sent as they are. */
@@ -94,11 +95,14 @@ export function createEncodeStages(engine: Engine, options: EncodeOptions, logge
     // By the file served: a single-page app answers any number of URLs with one file, compressed once.
     const key = keyOf(ctx, identity.etag, coding);
     const fd = ctx.fd;
+    let produced = false;
     const body = await cache.get(key, async () => {
+      produced = true;
       const compressed = await engine.compress({ coding, level: options.compressLevel, body: identity.body, fd, size: identity.size });
       if (logger.debugEnabled) logger.debug('compressed', { path: ctx.target!.path, coding, from: identity.size, to: compressed.length });
       return compressed;
     });
+    metrics.compressedCache(!produced);
     // Random bytes with a text name (or a result too big to keep) would be compressed again on
     // every request for nothing: later requests get the file as it is.
     if (body.length >= identity.size * 0.95 || body.length > COMPRESSED_CACHE_BYTES / 4) {

@@ -27,6 +27,7 @@ import { createConditionalStage } from './conditional';
 import { isResponseGone, type RequestContext } from './context';
 import { ErrorPage, sendError, toHttpError } from './errors';
 import { createEncodeStages, EncodeOptions } from './encode';
+import { Metrics, NO_METRICS } from '../server/metrics';
 import { createHeaderPolicy, HeaderPolicyOptions } from './headers';
 import { createGuardStage, isHttp2 } from './parse';
 import { createRangeStage } from './range';
@@ -50,6 +51,8 @@ export interface PipelineDeps {
   readonly cleanUrls: boolean;
   /** The --spa file's path segments. */
   readonly spa: readonly string[] | undefined;
+  /** Where requests, bytes and failures are counted (NO_METRICS without --admin-port). */
+  readonly metrics?: Metrics;
   /** An HTTP/2 stream on which nothing moves for this long is reset (--send-timeout). */
   readonly sendTimeoutMs: number;
   /** --error-page: status → the page's path segments. */
@@ -63,9 +66,9 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
   const policy = createHeaderPolicy({ ...deps.headerOptions, isPublic: createPublicCheck(auth), indexName: deps.indexName }, responseHeaders);
   const guard = createGuardStage();
   const checkSecurity = createSecurityStage();
-  const authenticate = createAuthenticateStage(auth, engine, logger, authOptions);
+  const authenticate = createAuthenticateStage(auth, engine, logger, { ...authOptions, onFailure: () => (deps.metrics ?? NO_METRICS).authFailure() });
   const authorize = createAuthorizeStage(auth, logger);
-  const { preferenceFor, chooseEncoding, materialise } = createEncodeStages(engine, encodeOptions, logger);
+  const { preferenceFor, chooseEncoding, materialise } = createEncodeStages(engine, encodeOptions, logger, deps.metrics ?? NO_METRICS);
   const canFetch = createAccessCheck(auth);
   const resolve = createResolveStage(engine, {
     preferenceFor,
@@ -116,8 +119,22 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     sendError(ctx, error, logger, page);
   }
 
+  const metrics = deps.metrics ?? NO_METRICS;
+  const counting = metrics !== NO_METRICS;
+
   function start(ctx: RequestContext): void {
     if (observe) ctx.res.once('close', () => logResponse(ctx, engine.mode, logger));
+    if (counting) {
+      metrics.requestStarted();
+      ctx.res.once('close', () =>
+        metrics.requestFinished(
+          ctx.req.method ?? '',
+          ctx.res.headersSent ? ctx.res.statusCode : CLIENT_CLOSED_REQUEST,
+          ctx.bytesSent ?? 0,
+          Number(process.hrtime.bigint() - ctx.startedAt) / 1e9,
+        ),
+      );
+    }
     run(ctx)
       .catch((error: unknown) => answerError(ctx, error))
       .finally(() => {

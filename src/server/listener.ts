@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { hasUnverifiedCertificate } from '../tls/client-certificate';
+import type { Metrics } from './metrics';
 import type { Logger } from '../log/logger';
 import { ERROR_CODES, ErrorCode } from '../errors/codes';
 import { ALLOWED_METHODS } from '../pipeline/context';
@@ -33,6 +34,7 @@ export interface ListenerOptions {
   readonly sendTimeoutMs: number;
   /** Connections at once; Node closes further ones as they arrive. */
   readonly maxConnections: number;
+  readonly metrics?: Metrics;
   /** Serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP/1.1. */
   readonly tls?: TlsListenerOptions;
 }
@@ -179,7 +181,13 @@ function configureHttp1(server: http.Server, handler: RequestHandler, logger: Lo
   };
   // The client's address is cached on the socket now: once a client resets the connection,
   // Node can no longer tell, and the access line would say "-".
-  server.on('connection', (socket: net.Socket) => void socket.remoteAddress);
+  const metrics = options.metrics;
+  server.on('connection', (socket: net.Socket) => {
+    void socket.remoteAddress;
+    if (metrics === undefined) return;
+    metrics.connectionOpened();
+    socket.once('close', () => metrics.connectionClosed());
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();

@@ -15,6 +15,8 @@ export interface TestServer {
   readonly port: number;
   /** The --redirect-http listener, when configured. */
   readonly redirectUrl: string | undefined;
+  /** The --admin-port listener, when configured. */
+  readonly adminUrl: string | undefined;
   /** SHA-256 fingerprint of the --tls-self-signed certificate, when configured. */
   readonly selfSignedFingerprint: string | undefined;
   /** Lines written to stdout (access log, info) and stderr (warn, error) so far. */
@@ -71,6 +73,7 @@ export async function startTestServer(root: string, mode: Mode, extra: TestServe
     url: running.url,
     port: running.port,
     redirectUrl: running.redirectUrl,
+    adminUrl: running.adminUrl,
     selfSignedFingerprint: running.selfSigned?.fingerprint256,
     stdout,
     stderr,

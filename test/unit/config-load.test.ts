@@ -78,6 +78,8 @@ describe('loadConfig defaults', () => {
       hsts: 0,
       redirectHttp: undefined,
       publicHost: undefined,
+      adminPort: undefined,
+      adminHost: '127.0.0.1',
       maxConnections: 4096,
       maxQueue: 1024,
       sendTimeout: DEFAULT_SEND_TIMEOUT_SECONDS,
