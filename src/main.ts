@@ -93,6 +93,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   poolStats = engine.stats;
 
   let draining = false;
+  const connectionLimits = {
+    sendTimeoutMs: config.sendTimeout * 1000,
+    maxConnections: config.maxConnections,
+    headerTimeoutMs: config.headerTimeout * 1000,
+    requestTimeoutMs: config.requestTimeout * 1000,
+    keepAliveTimeoutMs: config.keepAliveTimeout * 1000,
+    maxHeaderSize: config.maxHeaderSize,
+  };
   const warn = (message: string) => logger.warn(message);
   const selfSigned = config.tlsSelfSigned ? await selfSignedForLocalhost() : undefined;
   const secure = config.tlsCert !== undefined || selfSigned !== undefined;
@@ -128,8 +136,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       spa: config.spa === undefined ? undefined : filePathSegments(config.spa, '--spa'),
     });
     listener = createListener(pipeline, logger, engine.mode, {
-      sendTimeoutMs: config.sendTimeout * 1000,
-      maxConnections: config.maxConnections,
+      ...connectionLimits,
       metrics,
       tls:
         tlsMaterial === undefined
@@ -144,8 +151,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const httpsPort = address.port;
       const publicHost = config.publicHost === undefined ? undefined : parseHostAndPort(config.publicHost);
       redirectListener = createListener(createRedirectHandler({ publicHost, httpsPort: () => httpsPort }, logger), logger, 'redirect', {
-        sendTimeoutMs: config.sendTimeout * 1000,
-        maxConnections: config.maxConnections,
+        ...connectionLimits,
       });
       redirectAddress = await listen(redirectListener.server, config.redirectHttp, config.host);
     }

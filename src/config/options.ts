@@ -305,6 +305,38 @@ export const OPTIONS = {
     env: 'TINYHTTP_MAX_QUEUE',
     describe: 'Threaded engine: file tasks that may wait for a worker; past this, 503 with Retry-After',
   },
+  headerTimeout: {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 3600,
+    env: 'TINYHTTP_HEADER_TIMEOUT',
+    describe: 'Seconds for a request head (and a TLS handshake) to arrive; slower clients are cut (408)',
+  },
+  requestTimeout: {
+    type: 'integer',
+    default: 30,
+    min: 1,
+    max: 3600,
+    env: 'TINYHTTP_REQUEST_TIMEOUT',
+    describe: 'Seconds for a whole request to arrive',
+  },
+  keepAliveTimeout: {
+    type: 'integer',
+    default: 5,
+    min: 1,
+    max: 3600,
+    env: 'TINYHTTP_KEEP_ALIVE_TIMEOUT',
+    describe: 'Seconds an idle HTTP/1.1 keep-alive connection stays open',
+  },
+  maxHeaderSize: {
+    type: 'integer',
+    default: 16_384,
+    min: 1_024,
+    max: 1_048_576,
+    env: 'TINYHTTP_MAX_HEADER_SIZE',
+    describe: 'Bytes a request head may take (431 past it)',
+  },
   sendTimeout: {
     type: 'integer',
     default: DEFAULT_SEND_TIMEOUT_SECONDS,
@@ -373,6 +405,10 @@ export interface ServerConfig {
   readonly adminHost: string;
   readonly maxConnections: number;
   readonly maxQueue: number;
+  readonly headerTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly maxHeaderSize: number;
   readonly sendTimeout: number;
   readonly gracePeriod: number;
 }

@@ -15,10 +15,6 @@ import { ALLOWED_METHODS } from '../pipeline/context';
 import { ERROR_PAGE_CSP } from '../pipeline/errors';
 import type { RequestHandler } from '../pipeline';
 
-/** Headers must arrive within this (slowloris); nginx's client_header_timeout is 60 s, we are stricter. */
-export const HEADERS_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 30_000;
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** Concurrent streams one HTTP/2 connection may open (nginx's http2_max_concurrent_streams). */
 export const MAX_CONCURRENT_STREAMS = 128;
@@ -34,6 +30,14 @@ export interface ListenerOptions {
   readonly sendTimeoutMs: number;
   /** Connections at once; Node closes further ones as they arrive. */
   readonly maxConnections: number;
+  /** A request head (and, over TLS, the handshake) must arrive within this (slowloris). */
+  readonly headerTimeoutMs: number;
+  /** A whole request must arrive within this. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection closes after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** Request head size limit in bytes (431 past it). */
+  readonly maxHeaderSize: number;
   readonly metrics?: Metrics;
   /** Serve HTTPS (HTTP/2 and HTTP/1.1) instead of plain HTTP/1.1. */
   readonly tls?: TlsListenerOptions;
@@ -50,18 +54,20 @@ export interface Listener {
   setSecureContext(context: tls.SecureContextOptions): void;
 }
 
-const HTTP1_TIMEOUTS = {
-  headersTimeout: HEADERS_TIMEOUT_MS,
-  requestTimeout: REQUEST_TIMEOUT_MS,
-  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-  // How often Node checks the two timeouts above; its default of 30 s lets a slow client linger.
-  connectionsCheckingInterval: 1_000,
-};
+function http1Timeouts(options: ListenerOptions) {
+  return {
+    headersTimeout: options.headerTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    // How often Node checks the two timeouts above; its default of 30 s lets a slow client linger.
+    connectionsCheckingInterval: 1_000,
+  };
+}
 
 export function createListener(handler: RequestHandler, logger: Logger, engineMode: string, options: ListenerOptions): Listener {
   if (options.tls !== undefined) return createSecureListener(handler, logger, engineMode, options, options.tls);
   // The guard stage checks Host itself (missing, duplicate, malformed) with our error body.
-  const server = http.createServer({ requireHostHeader: false, ...HTTP1_TIMEOUTS }, handler);
+  const server = http.createServer({ requireHostHeader: false, maxHeaderSize: options.maxHeaderSize, ...http1Timeouts(options) }, handler);
   configureHttp1(server, handler, logger, engineMode, options);
   return {
     server,
@@ -92,15 +98,15 @@ function createSecureListener(
       ...tlsOptions.context,
       allowHTTP1: true,
       // A connection that never completes its handshake is cut as a slow request head is (Node: 120 s).
-      handshakeTimeout: HEADERS_TIMEOUT_MS,
+      handshakeTimeout: options.headerTimeoutMs,
       requestCert,
       rejectUnauthorized: tlsOptions.clientAuth === 'required',
-      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: options.maxHeaderSize },
     },
     handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
   // The HTTP/1 side reads its timeouts from these properties.
-  Object.assign(server, HTTP1_TIMEOUTS);
+  Object.assign(server, http1Timeouts(options), { maxHeaderSize: options.maxHeaderSize });
   configureHttp1(server as unknown as http.Server, handler, logger, engineMode, options);
 
   // Every TCP connection, handshake done or not: what a forced close must reach.

@@ -82,6 +82,10 @@ describe('loadConfig defaults', () => {
       adminHost: '127.0.0.1',
       maxConnections: 4096,
       maxQueue: 1024,
+      headerTimeout: 10,
+      requestTimeout: 30,
+      keepAliveTimeout: 5,
+      maxHeaderSize: 16384,
       sendTimeout: DEFAULT_SEND_TIMEOUT_SECONDS,
       gracePeriod: DEFAULT_GRACE_PERIOD_SECONDS,
     });
