@@ -86,6 +86,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ? createThreadedEngine(resolverOptions, {
           threads: config.threads,
           maxQueue: config.maxQueue,
+          taskTimeoutMs: config.workerTimeout * 1000,
           workerFilename: options.workerFilename,
           onWorkerFailure: () => metrics.workerFailure(),
         })

@@ -289,6 +289,14 @@ export const OPTIONS = {
     env: 'TINYHTTP_ADMIN_HOST',
     describe: 'Address the admin port binds',
   },
+  workerTimeout: {
+    type: 'integer',
+    default: 30,
+    min: 1,
+    max: 3600,
+    env: 'TINYHTTP_WORKER_TIMEOUT',
+    describe: 'Threaded engine: seconds a pool task may take before its worker is replaced (503)',
+  },
   maxConnections: {
     type: 'integer',
     default: DEFAULT_MAX_CONNECTIONS,
@@ -403,6 +411,7 @@ export interface ServerConfig {
   readonly publicHost: string | undefined;
   readonly adminPort: number | undefined;
   readonly adminHost: string;
+  readonly workerTimeout: number;
   readonly maxConnections: number;
   readonly maxQueue: number;
   readonly headerTimeout: number;

@@ -9,13 +9,15 @@ import { HttpError } from '../errors/http-error';
 import { DEFAULT_MAX_QUEUE } from '../config/options';
 import type { Engine } from './engine';
 
-/** piscina's words when its queue is at maxQueue (it has no error code). */
-const QUEUE_FULL_MESSAGE = 'Task queue is at limit';
+const DEFAULT_TASK_TIMEOUT_MS = 30_000;
+
 
 export interface ThreadedEngineOptions {
   readonly threads: number;
   /** Tasks that may wait for a worker; past this a task is refused at once (503), never queued. */
   readonly maxQueue?: number;
+  /** A task running (or waiting) longer than this is abandoned and its worker replaced. */
+  readonly taskTimeoutMs?: number;
   /** Called when a worker fails (piscina replaces it). */
   readonly onWorkerFailure?: () => void;
   /** Compiled worker module; tests substitute a wrapper around the real one. */
@@ -40,7 +42,6 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     minThreads: options.threads,
     maxThreads: options.threads,
     idleTimeout: Infinity,
-    maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
     workerData: resolverOptions,
     // Descriptors a worker opens are handed to the primary thread, which streams and closes them.
     // With tracking on, Node would close them again when the worker exits, possibly after the
@@ -50,14 +51,29 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
   // A worker that dies is replaced by piscina; its task rejects and is answered below.
   pool.on('error', () => options.onWorkerFailure?.());
 
+  // The queue bound is kept here rather than by piscina's maxQueue, which abortable tasks (the
+  // worker timeout below) slip past.
+  const capacity = options.threads + (options.maxQueue ?? DEFAULT_MAX_QUEUE);
+  let outstanding = 0;
+
   /** Runs a pool task; a worker that threw or died fails only this request, with a 503. */
   async function runTask<T>(task: unknown, name?: string): Promise<T> {
+    // A full queue is load, not a fault: no error id, no error log line per refused task.
+    if (outstanding >= capacity) throw new HttpError('TH_ERR_POOL_BUSY', { headers: { 'Retry-After': '1' } });
+    outstanding++;
     try {
-      return (await pool.run(task, name === undefined ? undefined : { name })) as T;
+      // A hung worker (an NFS stall, a runaway regex in a future feature) must not hold a
+      // request forever: piscina terminates the worker of an aborted running task.
+      const signal = AbortSignal.timeout(options.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
+      return (await pool.run(task, { name, signal })) as T;
     } catch (cause) {
-      // A full queue is load, not a fault: no error id, no error log line per refused task.
-      if (cause instanceof Error && cause.message === QUEUE_FULL_MESSAGE) throw new HttpError('TH_ERR_POOL_BUSY', { headers: { 'Retry-After': '1' } });
+      if (cause instanceof Error && cause.name === 'AbortError') {
+        options.onWorkerFailure?.();
+        throw new HttpError('TH_ERR_WORKER_FAILED', { cause: 'task timed out', headers: { 'Retry-After': '1' } });
+      }
       throw new HttpError('TH_ERR_WORKER_FAILED', { cause, headers: { 'Retry-After': '1' } });
+    } finally {
+      outstanding--;
     }
   }
 
@@ -67,7 +83,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     resolve: (request: ResolveRequest) => runTask<FileResolution>(request),
     compress: (task: CompressTask) => runTask<Uint8Array>(task, 'compress'),
     verifyPassword: async (hash: string, password: string) => (await runTask<boolean>({ hash, password }, 'verifyPassword')) === true,
-    stats: () => ({ queueSize: pool.queueSize, utilization: pool.utilization }),
+    stats: () => ({ queueSize: Math.max(0, outstanding - options.threads), utilization: pool.utilization }),
     close: () => pool.destroy(),
   };
 }

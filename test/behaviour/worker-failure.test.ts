@@ -65,6 +65,35 @@ describe('worker failure (threaded engine)', () => {
   });
 });
 
+describe('hung workers', () => {
+  test('a task past --worker-timeout gets a 503, its worker is replaced, and serving goes on', async () => {
+    const hanging = path.join(fixtures.base, 'hanging-worker.js');
+    fs.writeFileSync(
+      hanging,
+      `const real = require(${JSON.stringify(findWorkerFilename())}).default;
+       module.exports = async function (request) {
+         if (request.segments[request.segments.length - 1] === 'hang.txt') for (;;) {}
+         return real(request);
+       };`,
+    );
+    fs.writeFileSync(path.join(fixtures.root, 'hang.txt'), 'never\n');
+    const server = await startTestServer(fixtures.root, 'threaded', { workerFilename: hanging, options: { threads: '1', workerTimeout: '1', adminPort: '0' } });
+    try {
+      const started = Date.now();
+      const hung = await request(server.url, '/hang.txt');
+      expect(hung.status).toBe(503);
+      expect(hung.headers['retry-after']).toBe('1');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The only worker was stuck in a loop: a new one answers now.
+      expect((await request(server.url, '/hello.txt')).status).toBe(200);
+      const metrics = (await request(server.adminUrl!, '/metrics')).text;
+      expect(metrics).toMatch(/^tinyhttp_worker_restarts_total [1-9]/m);
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
+});
+
 describe('limits', () => {
   test('past --max-queue, file tasks are refused at once with 503 and Retry-After, and serving goes on', async () => {
     const slow = path.join(fixtures.base, 'slow-worker.js');

@@ -80,6 +80,7 @@ describe('loadConfig defaults', () => {
       publicHost: undefined,
       adminPort: undefined,
       adminHost: '127.0.0.1',
+      workerTimeout: 30,
       maxConnections: 4096,
       maxQueue: 1024,
       headerTimeout: 10,
