@@ -175,8 +175,17 @@ describe.each(['tinyhttp', 'tinyhttp-mt'] as const)('graceful shutdown (%s)', (b
       req.on('error', reject);
     });
 
-    // Once draining, new connections are refused.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Once draining (the server says so, then closes its listener in the same tick), new
+    // connections are refused. Waiting for the line, not a fixed time: on a loaded machine the
+    // signal may arrive late.
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        if (!chunk.toString().includes('SIGTERM received')) return;
+        server.child.stdout!.off('data', onData);
+        resolve();
+      };
+      server.child.stdout!.on('data', onData);
+    });
     await expect(request(server.url, '/slow.bin', { method: 'HEAD' })).rejects.toThrow();
 
     expect(await received).toBe(64 * 1024 * 1024);

@@ -39,7 +39,8 @@ describe.each(MODES)('%s engine: slow and oversized clients', (mode) => {
       const { data } = await rawExchange(server.port, 'GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
       expect(parseResponses(data)[0].status).toBe(200);
       for (const result of await Promise.all(slow)) {
-        expect(result.closedAfterMs).toBeLessThan(4_500);
+        // 2 s, checked every second by Node; room for a loaded CI machine.
+        expect(result.closedAfterMs).toBeLessThan(6_500);
         expect(result.reply === '' || result.reply.startsWith('HTTP/1.1 408 ')).toBe(true);
       }
     } finally {
@@ -66,7 +67,7 @@ describe.each(MODES)('%s engine: slow and oversized clients', (mode) => {
       const { data, closedByServer } = await rawExchange(server.port, 'GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 6_000);
       expect(parseResponses(data)[0].status).toBe(200);
       expect(closedByServer).toBe(true);
-      expect(Date.now() - started).toBeLessThan(3_500);
+      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await server.close();
     }

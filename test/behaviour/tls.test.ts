@@ -434,12 +434,13 @@ describe.each(MODES)('%s engine: HTTP/2 streams that go away or stall', (mode) =
       let stalledClosed = false;
       void closed.then(() => (stalledClosed = true));
       let busyAnswers = 0;
-      while (!stalledClosed && Date.now() - started < 10_000) {
+      while (!stalledClosed && Date.now() - started < 12_000) {
         if ((await h2Request(session, '/hello.txt')).status === 200) busyAnswers++;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(stalledClosed).toBe(true);
-      expect(Date.now() - started).toBeLessThan(6_000);
+      // Between one and two periods of 2 s, with room for a loaded CI machine.
+      expect(Date.now() - started).toBeLessThan(9_000);
       expect(await closed).toBe(http2.constants.NGHTTP2_CANCEL);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(openDescriptorsOn(bigFile())).toBe(0);
@@ -450,7 +451,7 @@ describe.each(MODES)('%s engine: HTTP/2 streams that go away or stall', (mode) =
       session.destroy();
       await server.close();
     }
-  }, 15_000);
+  }, 20_000);
 });
 
 describe('handshake timeout', () => {
