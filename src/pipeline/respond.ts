@@ -94,7 +94,7 @@ function sendFile(ctx: RequestContext, file: FileEntry, settings: StreamSettings
   if (fd === undefined) throw new Error('file resolution without body or descriptor');
   const highWaterMark = isHttp2(ctx.req) ? HTTP2_STREAM_CHUNK_BYTES : STREAM_CHUNK_BYTES;
   const stream = fs.createReadStream('', { fd, start, end, highWaterMark, autoClose: true });
-  streamBody(ctx, stream, settings);
+  streamBody(ctx, stream, settings, length);
 }
 
 function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly ByteRange[], settings: StreamSettings): void {
@@ -127,7 +127,7 @@ function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly By
   // Closed on the stream's 'close', not in the generator: a generator that never started (client
   // gone before the first read) never runs its finally block.
   if (fd !== undefined) stream.once('close', () => fs.close(fd, () => undefined));
-  streamBody(ctx, stream, settings);
+  streamBody(ctx, stream, settings, length);
 }
 
 /** Reads [start, end] from a descriptor in bounded chunks. */
@@ -147,7 +147,7 @@ async function* readRange(fd: number, range: ByteRange): AsyncGenerator<Buffer> 
   }
 }
 
-function streamBody(ctx: RequestContext, stream: Readable, settings: StreamSettings): void {
+function streamBody(ctx: RequestContext, stream: Readable, settings: StreamSettings, declaredLength: number): void {
   const { logger } = settings;
   // Counted as the bytes leave the file, so the access log (on 'close') sees the figure even for
   // responses cut short.
@@ -158,6 +158,14 @@ function streamBody(ctx: RequestContext, stream: Readable, settings: StreamSetti
   });
   ctx.bytesSent = 0;
   if (isHttp2(ctx.req)) watchForStall(ctx, stream, () => sent, settings.stallTimeoutMs);
+  // Registered before pipeline's own 'end' handler, so it runs before the response is ended: a
+  // file that shrank while streaming must not end "normally" short of its Content-Length, or a
+  // keep-alive client would read the next answer as the rest of this body.
+  stream.once('end', () => {
+    if (sent >= declaredLength) return;
+    logger.warn('file shrank while streaming; connection closed', { path: ctx.target?.path, declared: declaredLength, sent });
+    ctx.res.destroy();
+  });
   pipeline(stream, ctx.res, (error) => {
     if (error && !isClientGone(error)) {
       logger.error('response stream failed', { path: ctx.target?.path, cause: error.message });
