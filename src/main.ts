@@ -6,10 +6,11 @@ import { access } from 'node:fs/promises';
 import type http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parseArgs } from './cli/args';
 import { runConfig, runGenToken, runHashPassword, runSignUrl } from './cli/commands';
 import { loadConfig } from './config/load';
-import type { ServerConfig } from './config/options';
+import { OptionName, ServerConfig, toFlagName } from './config/options';
 import type { ResolverOptions } from './core/resolution';
 import { createAsyncEngine } from './engine/async-engine';
 import type { Engine, EngineMode } from './engine/engine';
@@ -34,7 +35,20 @@ import { FileWatch, watchFiles } from './tls/watch';
 export const SMALL_FILE_MAX_BYTES = 64 * 1024;
 export const INDEX_NAMES = ['index.html'];
 
+/**
+ * Options a reload cannot change: they shape listeners, the pool or the logger, which live as
+ * long as the process. A changed value is reported and keeps its old value until a restart.
+ */
+const RESTART_ONLY = [
+  'root', 'config', 'port', 'host', 'mode', 'threads', 'listing', 'logFormat', 'quiet', 'debug', 'tlsCert', 'tlsKey',
+  'tlsPassphraseFile', 'tlsSelfSigned', 'tlsMinVersion', 'tlsClientCa', 'tlsClientAuth', 'redirectHttp', 'publicHost',
+  'adminPort', 'adminHost', 'workerTimeout', 'maxConnections', 'maxQueue', 'headerTimeout', 'requestTimeout',
+  'keepAliveTimeout', 'maxHeaderSize', 'sendTimeout',
+] as const satisfies readonly OptionName[];
+
 export interface StartOptions {
+  /** Re-reads the configuration (the config file, environment and flags) for reload(). */
+  readonly reloadConfig?: () => ServerConfig;
   /** Defaults to a winston logger on stdout/stderr built from the config. */
   readonly logger?: Logger;
   /** Threaded engine only: a different compiled worker module (tests wrap the real one). */
@@ -65,12 +79,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(initialConfig: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  /** The configuration in force; a reload that re-reads the config file replaces it whole. */
+  let config = initialConfig;
   const logger =
     options.logger ?? createLogger({ format: config.logFormat, quiet: config.quiet, debug: config.debug });
   const loadAuth = () => loadAuthState(config, (message) => logger.warn(message));
   const auth = new AuthStore(loadAuth(), loadAuth);
-  const authOptions = { maxFailures: config.authMaxFailures, failureWindowMs: config.authFailureWindow * 1000 };
   const resolverOptions: ResolverOptions = {
     root: config.root,
     listing: config.listing,
@@ -106,6 +121,30 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const selfSigned = config.tlsSelfSigned ? await selfSignedForLocalhost() : undefined;
   const secure = config.tlsCert !== undefined || selfSigned !== undefined;
   const loadTls = (): TlsMaterial => loadTlsMaterial(config, warn, selfSigned);
+  const buildPipeline = (cfg: ServerConfig) =>
+    createPipeline({
+      engine,
+      auth,
+      authOptions: { maxFailures: cfg.authMaxFailures, failureWindowMs: cfg.authFailureWindow * 1000 },
+      encodeOptions: { compress: cfg.compress, compressLevel: cfg.compressLevel, precompressed: cfg.precompressed },
+      logger,
+      isDraining: () => draining,
+      responseHeaders: secure && cfg.hsts > 0 ? { 'Strict-Transport-Security': `max-age=${cfg.hsts}` } : {},
+      headerOptions: {
+        securityHeaders: cfg.securityHeaders,
+        cors: cfg.cors === undefined ? undefined : parseCorsOrigins(cfg.cors),
+        cacheControl: cfg.cacheControl,
+        cacheControlRules: cfg.cacheControlRules,
+        headerRules: cfg.headerRules,
+      },
+      indexName: INDEX_NAMES[0],
+      cleanUrls: cfg.cleanUrls,
+      sendTimeoutMs: cfg.sendTimeout * 1000,
+      metrics,
+      errorPages: cfg.errorPage === undefined ? new Map() : parseErrorPages(cfg.errorPage, '--error-page'),
+      spa: cfg.spa === undefined ? undefined : filePathSegments(cfg.spa, '--spa'),
+    });
+  let pipeline: ReturnType<typeof createPipeline>;
   let listener: Listener | undefined;
   let redirectListener: Listener | undefined;
   let address: net.AddressInfo;
@@ -114,29 +153,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let adminAddress: net.AddressInfo | undefined;
   try {
     const tlsMaterial = secure ? loadTls() : undefined;
-    const pipeline = createPipeline({
-      engine,
-      auth,
-      authOptions,
-      encodeOptions: { compress: config.compress, compressLevel: config.compressLevel, precompressed: config.precompressed },
-      logger,
-      isDraining: () => draining,
-      responseHeaders: secure && config.hsts > 0 ? { 'Strict-Transport-Security': `max-age=${config.hsts}` } : {},
-      headerOptions: {
-        securityHeaders: config.securityHeaders,
-        cors: config.cors === undefined ? undefined : parseCorsOrigins(config.cors),
-        cacheControl: config.cacheControl,
-        cacheControlRules: config.cacheControlRules,
-        headerRules: config.headerRules,
-      },
-      indexName: INDEX_NAMES[0],
-      cleanUrls: config.cleanUrls,
-      sendTimeoutMs: config.sendTimeout * 1000,
-      metrics,
-      errorPages: config.errorPage === undefined ? new Map() : parseErrorPages(config.errorPage, '--error-page'),
-      spa: config.spa === undefined ? undefined : filePathSegments(config.spa, '--spa'),
-    });
-    listener = createListener(pipeline, logger, engine.mode, {
+    pipeline = buildPipeline(config);
+    listener = createListener((req, res) => pipeline(req, res), logger, engine.mode, {
       ...connectionLimits,
       metrics,
       tls:
@@ -203,16 +221,28 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     selfSigned,
     reloads: describeReloads(config, secure && selfSigned === undefined),
     reload() {
-      const problems: string[] = [];
-      for (const step of secure ? [() => auth.reload(), reloadTls] : [() => auth.reload()]) {
-        try {
-          step();
-        } catch (error) {
-          if (!(error instanceof ConfigError)) throw error;
-          problems.push(error.message);
+      // Everything is read and checked first; only then is anything swapped, so a broken file
+      // (config, users, key, certificate) leaves the whole previous state in force.
+      let next = config;
+      if (options.reloadConfig !== undefined) {
+        const reread = options.reloadConfig();
+        const fixed = RESTART_ONLY.filter((name) => !isDeepStrictEqual(reread[name], config[name]));
+        if (fixed.length > 0) {
+          logger.warn(`reload: ${fixed.map((name) => '--' + toFlagName(name)).join(', ')} changed; that takes a restart`);
         }
+        next = Object.freeze({ ...reread, ...Object.fromEntries(RESTART_ONLY.map((name) => [name, config[name]])) }) as ServerConfig;
       }
-      if (problems.length > 0) throw new ConfigError(problems.join('; '));
+      const nextAuth = loadAuthState(next, warn);
+      const nextTls = secure ? loadTlsMaterial(next, warn, selfSigned) : undefined;
+      const nextPipeline = next === config ? pipeline : buildPipeline(next);
+      config = next;
+      auth.replace(nextAuth);
+      if (nextTls !== undefined) {
+        tlsWatch?.resync();
+        mainListener.setSecureContext(secureContextOptions(nextTls, config.tlsMinVersion));
+        logger.info(`TLS certificate loaded: ${nextTls.description}`);
+      }
+      pipeline = nextPipeline;
     },
     close() {
       closing ??= (async () => {
@@ -235,6 +265,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
 function describeReloads(config: ServerConfig, tlsFiles: boolean): string {
   const parts = [
+    config.config !== undefined && 'config file',
     config.authUsers !== undefined && 'users',
     config.authTokens !== undefined && 'tokens',
     config.signingKeyFile !== undefined && 'signing key',
@@ -290,7 +321,8 @@ export async function runCli(argv: readonly string[], profile: CliProfile): Prom
     config = loadConfig({ cli: invocation.options, env: process.env, defaults: { mode: profile.defaultMode } });
     if (invocation.command === 'sign-url') return runSignUrl(invocation.path, invocation.expires, config, io);
     if (invocation.command === 'config') return runConfig(config, io);
-    running = await startServer(config);
+    const inputs = { cli: invocation.options, env: process.env, defaults: { mode: profile.defaultMode } };
+    running = await startServer(config, { reloadConfig: () => loadConfig(inputs) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${profile.binaryName}: ${error.message}\n`);

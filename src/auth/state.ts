@@ -87,4 +87,9 @@ export class AuthStore {
   reload(): void {
     this.state = this.load();
   }
+
+  /** Swaps in a state loaded (and checked) by the caller. */
+  replace(state: AuthState): void {
+    this.state = state;
+  }
 }

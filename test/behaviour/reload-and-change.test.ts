@@ -106,3 +106,33 @@ describe.each(MODES)('%s engine: life-cycle edges', (mode) => {
     }
   });
 });
+
+describe.each(MODES)('%s engine: SIGHUP re-reads the config file', (mode) => {
+  test('reloadable options change at once; restart-only ones are reported and kept; a broken file keeps it all', async () => {
+    const file = path.join(fixtures.base, `reload-${mode}.json`);
+    const write = (content: unknown) => fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    write({ cacheControl: 'no-cache', cors: 'https://app.example.com' });
+    const server = await startTestServer(fixtures.root, mode, { options: { config: file } });
+    try {
+      const before = await request(server.url, '/hello.txt', { headers: { origin: 'https://app.example.com' } });
+      expect(before.headers['cache-control']).toBe('no-cache');
+      expect(before.headers['access-control-allow-origin']).toBe('https://app.example.com');
+
+      write({ cacheControl: 'public, max-age=60', cors: '*', port: 1, listing: false });
+      server.reload();
+      const after = await request(server.url, '/hello.txt', { headers: { origin: 'https://app.example.com' } });
+      expect(after.headers['cache-control']).toBe('public, max-age=60');
+      expect(after.headers['access-control-allow-origin']).toBe('*');
+      // Still listening where it was, listings still on: those take a restart, and it says so.
+      expect((await request(server.url, '/docs/')).status).toBe(200);
+      // (The file's port loses to the test's --port flag, as precedence says, so only --listing changed.)
+      expect(server.stderr.some((line) => line.includes('reload: --listing changed; that takes a restart'))).toBe(true);
+
+      write('{ "cacheControl": "no-store", ');
+      expect(() => server.reload()).toThrow(/is not valid JSON/);
+      expect((await request(server.url, '/hello.txt')).headers['cache-control']).toBe('public, max-age=60');
+    } finally {
+      await server.close();
+    }
+  });
+});

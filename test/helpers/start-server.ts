@@ -22,7 +22,7 @@ export interface TestServer {
   /** Lines written to stdout (access log, info) and stderr (warn, error) so far. */
   readonly stdout: string[];
   readonly stderr: string[];
-  /** As SIGHUP: re-read users, tokens, signing key and rules (throws and keeps the old set if broken). */
+  /** As SIGHUP: re-read the config file, users, tokens, signing key, rules and TLS files (throws and keeps the old state if broken). */
   reload(): void;
   close(): Promise<void>;
 }
@@ -46,19 +46,17 @@ function collectLines(into: string[]): PassThrough {
 }
 
 export async function startTestServer(root: string, mode: Mode, extra: TestServerOptions = {}): Promise<TestServer> {
-  const config = loadConfig({
-    cli: {
-      root,
-      port: '0',
-      host: '127.0.0.1',
-      mode,
-      ...(mode === 'threaded' ? { threads: '2' } : {}),
-      gracePeriod: '2',
-      quiet: true,
-      ...extra.options,
-    },
-    env: {},
-  });
+  const cli: RawOptions = {
+    root,
+    port: '0',
+    host: '127.0.0.1',
+    mode,
+    ...(mode === 'threaded' ? { threads: '2' } : {}),
+    gracePeriod: '2',
+    quiet: true,
+    ...extra.options,
+  };
+  const config = loadConfig({ cli, env: {} });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const logger = createLogger({
@@ -68,7 +66,7 @@ export async function startTestServer(root: string, mode: Mode, extra: TestServe
     stdout: collectLines(stdout),
     stderr: collectLines(stderr),
   });
-  const running = await startServer(config, { logger, workerFilename: extra.workerFilename });
+  const running = await startServer(config, { logger, workerFilename: extra.workerFilename, reloadConfig: () => loadConfig({ cli, env: {} }) });
   return {
     url: running.url,
     port: running.port,
