@@ -62,13 +62,14 @@ export interface PipelineDeps {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createPipeline(deps: PipelineDeps): RequestHandler {
-  const { engine, auth, authOptions, encodeOptions, logger, isDraining, responseHeaders = {} } = deps;
+  const { engine, auth, authOptions, encodeOptions, logger, isDraining, responseHeaders = {}, metrics = NO_METRICS } = deps;
+  const counting = metrics !== NO_METRICS;
   const policy = createHeaderPolicy({ ...deps.headerOptions, isPublic: createPublicCheck(auth), indexName: deps.indexName }, responseHeaders);
   const guard = createGuardStage();
   const checkSecurity = createSecurityStage();
-  const authenticate = createAuthenticateStage(auth, engine, logger, { ...authOptions, onFailure: () => (deps.metrics ?? NO_METRICS).authFailure() });
+  const authenticate = createAuthenticateStage(auth, engine, logger, { ...authOptions, onFailure: () => metrics.authFailure() });
   const authorize = createAuthorizeStage(auth, logger);
-  const { preferenceFor, chooseEncoding, materialise } = createEncodeStages(engine, encodeOptions, logger, deps.metrics ?? NO_METRICS);
+  const { preferenceFor, chooseEncoding, materialise } = createEncodeStages(engine, encodeOptions, logger, metrics);
   const canFetch = createAccessCheck(auth);
   const resolve = createResolveStage(engine, {
     preferenceFor,
@@ -76,7 +77,7 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     cleanUrls: deps.cleanUrls,
     spa: deps.spa,
     canFetch,
-    authorize: (ctx, path) => authorize(ctx, path),
+    authorize,
     indexName: deps.indexName,
     redirect: sendRedirect,
   });
@@ -118,9 +119,6 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     }
     sendError(ctx, error, logger, page);
   }
-
-  const metrics = deps.metrics ?? NO_METRICS;
-  const counting = metrics !== NO_METRICS;
 
   function start(ctx: RequestContext): void {
     if (observe) ctx.res.once('close', () => logResponse(ctx, engine.mode, logger));
