@@ -71,7 +71,7 @@ export function createResolveStage(engine: Engine, options: ResolveStageOptions)
     if (options.cleanUrls && last !== undefined && !trailingSlash) {
       if (resolution.kind === 'file' && last.endsWith(HTML_SUFFIX) && last.length > HTML_SUFFIX.length) {
         // `/about.html` → `/about`, `/docs/index.html` → `/docs/`: unless the short name is something else.
-        const isIndex = last === 'index.html';
+        const isIndex = last === options.indexName;
         const short = isIndex ? segments.slice(0, -1) : [...segments.slice(0, -1), last.slice(0, -HTML_SUFFIX.length)];
         const occupant = isIndex ? undefined : await ask(short);
         if (occupant === undefined || occupant.kind === 'missing') {
