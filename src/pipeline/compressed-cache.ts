@@ -19,9 +19,20 @@ export class CompressedCache {
     }
     let inFlight = this.pending.get(key);
     if (inFlight === undefined) {
-      inFlight = produce().finally(() => this.pending.delete(key));
+      // The entry is stored in the same step that ends the pending one: requests resuming from
+      // other promises (pool results arrive together) must never find neither.
+      inFlight = produce().then(
+        (bytes) => {
+          this.pending.delete(key);
+          this.store(key, bytes);
+          return bytes;
+        },
+        (error: unknown) => {
+          this.pending.delete(key);
+          throw error; // the callers answer it
+        },
+      );
       this.pending.set(key, inFlight);
-      this.store(key, inFlight);
     }
     return inFlight;
   }
@@ -30,19 +41,14 @@ export class CompressedCache {
     return { entries: this.entries.size, bytes: this.bytes };
   }
 
-  private store(key: string, result: Promise<Uint8Array>): void {
-    result.then(
-      (bytes) => {
-        if (bytes.length > this.maxBytes / 4) return; // one huge body must not flush everything else
-        this.entries.set(key, bytes);
-        this.bytes += bytes.length;
-        for (const [oldKey, oldBytes] of this.entries) {
-          if (this.bytes <= this.maxBytes) break;
-          this.entries.delete(oldKey);
-          this.bytes -= oldBytes.length;
-        }
-      },
-      () => undefined, // the caller that awaited it answers the error
-    );
+  private store(key: string, bytes: Uint8Array): void {
+    if (bytes.length > this.maxBytes / 4) return; // one huge body must not flush everything else
+    this.entries.set(key, bytes);
+    this.bytes += bytes.length;
+    for (const [oldKey, oldBytes] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldKey);
+      this.bytes -= oldBytes.length;
+    }
   }
 }
