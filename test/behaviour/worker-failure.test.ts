@@ -6,7 +6,7 @@ import path from 'node:path';
 import { findWorkerFilename } from '../../src/engine/threaded-engine';
 import { createFixtures, Fixtures } from '../helpers/fixtures';
 import { request } from '../helpers/http-client';
-import { startTestServer, TestServer } from '../helpers/start-server';
+import { MODES, startTestServer, TestServer } from '../helpers/start-server';
 
 let fixtures: Fixtures;
 let server: TestServer;
@@ -123,8 +123,8 @@ describe('limits', () => {
     }
   });
 
-  test('past --max-connections, further connections are closed at once', async () => {
-    const capped = await startTestServer(fixtures.root, 'threaded', { options: { maxConnections: '2' } });
+  test.each(MODES)('%s: past --max-connections, further connections are closed at once', async (mode) => {
+    const capped = await startTestServer(fixtures.root, mode, { options: { maxConnections: '2' } });
     const net = await import('node:net');
     const open = () =>
       new Promise<import('node:net').Socket>((resolve) => {
