@@ -1,5 +1,6 @@
 // Threaded engine: a worker that throws or dies fails only its own request (503); the pool
-// replaces it and the next requests are served.
+// replaces it and the next requests are served. Also the limits: a hung task (--worker-timeout), a full
+// queue (--max-queue) and, in both engines, the connection cap (--max-connections).
 
 import fs from 'node:fs';
 import path from 'node:path';
