@@ -2,17 +2,14 @@
 // requests are made, and none of it on the public port.
 
 import http from 'node:http';
-import { createFixtures, Fixtures } from '../helpers/fixtures';
+import type { Fixtures } from '../helpers/fixtures';
 import { request } from '../helpers/http-client';
 import { MODES, startTestServer } from '../helpers/start-server';
-import { basic, createAuthFixtures } from '../helpers/auth-fixtures';
+import { AuthFixtures, basic, createFixturesWithAuth } from '../helpers/auth-fixtures';
 
 let fixtures: Fixtures;
-let auth: Awaited<ReturnType<typeof createAuthFixtures>>;
-beforeAll(async () => {
-  fixtures = createFixtures();
-  auth = await createAuthFixtures(fixtures.root, fixtures.base);
-});
+let auth: AuthFixtures;
+beforeAll(async () => ({ fixtures, auth } = await createFixturesWithAuth()));
 afterAll(() => fixtures.remove());
 
 /** The value of one sample line (`name{labels} value`) in Prometheus text, 0 when absent. */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { basic, createAuthFixtures } from '../helpers/auth-fixtures';
+import { writeTree } from '../helpers/fixtures';
 import { request } from '../helpers/http-client';
 import { MODES, startTestServer } from '../helpers/start-server';
 
@@ -17,16 +18,14 @@ let auth: Awaited<ReturnType<typeof createAuthFixtures>>;
 beforeAll(async () => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhttp-headers-'));
   root = path.join(base, 'root');
-  const write = (name: string, content: string) => {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), content);
-  };
-  write('index.html', '<!doctype html><title>home</title>\n');
-  write('assets/app.0123abcd.js', 'console.log(1);\n');
-  write('assets/app.js', 'console.log(2);\n');
-  write('assets/page.html', '<p>page</p>\n');
-  write('fonts/a.woff2', 'font');
-  write('docs/readme.txt', 'readme\n');
+  writeTree(root, {
+    'index.html': '<!doctype html><title>home</title>\n',
+    'assets/app.0123abcd.js': 'console.log(1);\n',
+    'assets/app.js': 'console.log(2);\n',
+    'assets/page.html': '<p>page</p>\n',
+    'fonts/a.woff2': 'font',
+    'docs/readme.txt': 'readme\n',
+  });
   auth = await createAuthFixtures(root, base);
   configFile = path.join(base, 'tinyhttp.json');
   fs.writeFileSync(

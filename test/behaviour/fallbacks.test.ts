@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeTree } from '../helpers/fixtures';
 import { request } from '../helpers/http-client';
 import { MODES, startTestServer } from '../helpers/start-server';
 import { basic, createAuthFixtures } from '../helpers/auth-fixtures';
@@ -15,19 +16,17 @@ let auth: Awaited<ReturnType<typeof createAuthFixtures>>;
 beforeAll(async () => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhttp-fallbacks-'));
   root = path.join(base, 'root');
-  const write = (name: string, content: string) => {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), content);
-  };
-  write('index.html', '<!doctype html><title>app shell</title>\n');
-  write('about.html', '<p>about</p>\n');
-  write('docs/index.html', '<p>docs</p>\n');
-  write('docs/guide.html', '<p>guide</p>\n');
-  write('both', 'the file named both\n');
-  write('both.html', '<p>both.html</p>\n');
-  write('app.js', 'console.log(1);\n');
-  write('errors/404.html', '<!doctype html><title>custom 404</title><p>We looked everywhere.</p>\n');
-  write('errors/403.html', '<p>custom forbidden</p>\n');
+  writeTree(root, {
+    'index.html': '<!doctype html><title>app shell</title>\n',
+    'about.html': '<p>about</p>\n',
+    'docs/index.html': '<p>docs</p>\n',
+    'docs/guide.html': '<p>guide</p>\n',
+    'both': 'the file named both\n',
+    'both.html': '<p>both.html</p>\n',
+    'app.js': 'console.log(1);\n',
+    'errors/404.html': '<!doctype html><title>custom 404</title><p>We looked everywhere.</p>\n',
+    'errors/403.html': '<p>custom forbidden</p>\n',
+  });
   auth = await createAuthFixtures(root, base);
   fs.writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
 });

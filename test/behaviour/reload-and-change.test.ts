@@ -6,17 +6,14 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { createAuthFixtures } from '../helpers/auth-fixtures';
-import { createFixtures, Fixtures } from '../helpers/fixtures';
+import { AuthFixtures, createFixturesWithAuth } from '../helpers/auth-fixtures';
+import type { Fixtures } from '../helpers/fixtures';
 import { request } from '../helpers/http-client';
 import { MODES, startTestServer } from '../helpers/start-server';
 
 let fixtures: Fixtures;
-let auth: Awaited<ReturnType<typeof createAuthFixtures>>;
-beforeAll(async () => {
-  fixtures = createFixtures();
-  auth = await createAuthFixtures(fixtures.root, fixtures.base);
-});
+let auth: AuthFixtures;
+beforeAll(async () => ({ fixtures, auth } = await createFixturesWithAuth()));
 afterAll(() => fixtures.remove());
 
 describe.each(MODES)('%s engine: life-cycle edges', (mode) => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { digestToken } from '../../src/auth/credentials';
 import { hashPassword } from '../../src/auth/password-hash';
+import { createFixtures, Fixtures } from './fixtures';
 
 export const PROTECTED_TEXT = 'PROTECTED-BYTES-ONLY-FOR-ADMINS';
 
@@ -63,4 +64,10 @@ export async function createAuthFixtures(root: string, dir: string): Promise<Aut
 
 export function basic(user: string, password: string): string {
   return 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+}
+
+/** The common fixture tree plus the auth content and secret files beside it. */
+export async function createFixturesWithAuth(): Promise<{ fixtures: Fixtures; auth: AuthFixtures }> {
+  const fixtures = createFixtures();
+  return { fixtures, auth: await createAuthFixtures(fixtures.root, fixtures.base) };
 }

@@ -67,3 +67,11 @@ export function createFixtures(): Fixtures {
 
   return { base, root, bigBytes, remove: () => fs.rmSync(base, { recursive: true, force: true }) };
 }
+
+/** Writes `files` (relative path → content) under `root`, creating folders as needed. */
+export function writeTree(root: string, files: Readonly<Record<string, string | Buffer>>): void {
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    fs.writeFileSync(path.join(root, name), content);
+  }
+}
