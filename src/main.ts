@@ -15,6 +15,7 @@ import type { ResolverOptions } from './core/resolution';
 import { createAsyncEngine } from './engine/async-engine';
 import type { Engine, EngineMode } from './engine/engine';
 import { createThreadedEngine } from './engine/threaded-engine';
+import { CachingEngine, withHotCache } from './engine/hot-cache';
 import { AuthStore, loadAuthState } from './auth/state';
 import { ConfigError } from './errors/http-error';
 import { createLogger, Logger } from './log/logger';
@@ -43,7 +44,7 @@ const RESTART_ONLY = [
   'root', 'config', 'port', 'host', 'mode', 'threads', 'listing', 'logFormat', 'quiet', 'debug', 'tlsCert', 'tlsKey',
   'tlsPassphraseFile', 'tlsSelfSigned', 'tlsMinVersion', 'tlsClientCa', 'tlsClientAuth', 'redirectHttp', 'publicHost',
   'adminPort', 'adminHost', 'workerTimeout', 'maxConnections', 'maxQueue', 'headerTimeout', 'requestTimeout',
-  'keepAliveTimeout', 'maxHeaderSize', 'sendTimeout',
+  'keepAliveTimeout', 'maxHeaderSize', 'sendTimeout', 'cache', 'cacheSize', 'cacheTtl',
 ] as const satisfies readonly OptionName[];
 
 export interface StartOptions {
@@ -92,11 +93,17 @@ export async function startServer(initialConfig: ServerConfig, options: StartOpt
     indexNames: INDEX_NAMES,
     smallFileMaxBytes: SMALL_FILE_MAX_BYTES,
   };
-  // Metrics only with an admin port to read them from; the pool is asked for its load when scraped.
-  let poolStats: Engine['stats'];
+  // Metrics only with an admin port to read them from; the pool and the cache are asked when scraped.
+  let engine: Engine;
+  let hotCache: CachingEngine | undefined;
   const { metrics, registry } =
-    config.adminPort === undefined ? { metrics: NO_METRICS, registry: undefined } : createMetrics(config.mode === 'threaded' ? () => poolStats!() : undefined);
-  const engine =
+    config.adminPort === undefined
+      ? { metrics: NO_METRICS, registry: undefined }
+      : createMetrics({
+          poolStats: config.mode === 'threaded' ? () => engine.stats!() : undefined,
+          cacheStats: config.cache ? () => hotCache!.cacheStats() : undefined,
+        });
+  const coreEngine =
     config.mode === 'threaded'
       ? createThreadedEngine(resolverOptions, {
           threads: config.threads,
@@ -106,7 +113,12 @@ export async function startServer(initialConfig: ServerConfig, options: StartOpt
           onWorkerFailure: () => metrics.workerFailure(),
         })
       : createAsyncEngine(resolverOptions);
-  poolStats = engine.stats;
+  if (config.cache) {
+    hotCache = withHotCache(coreEngine, { maxBytes: config.cacheSize * 1024 * 1024, ttlMs: config.cacheTtl });
+    engine = hotCache;
+  } else {
+    engine = coreEngine;
+  }
 
   let draining = false;
   const connectionLimits = {
@@ -143,6 +155,7 @@ export async function startServer(initialConfig: ServerConfig, options: StartOpt
       metrics,
       errorPages: cfg.errorPage === undefined ? new Map() : parseErrorPages(cfg.errorPage, '--error-page'),
       spa: cfg.spa === undefined ? undefined : filePathSegments(cfg.spa, '--spa'),
+      hotCache: hotCache === undefined ? undefined : { engine: hotCache, maxBytes: cfg.cacheSize * 1024 * 1024 },
     });
   let pipeline: ReturnType<typeof createPipeline>;
   let listener: Listener | undefined;
@@ -243,6 +256,8 @@ export async function startServer(initialConfig: ServerConfig, options: StartOpt
         logger.info(`TLS certificate loaded: ${nextTls.description}`);
       }
       pipeline = nextPipeline;
+      // A reload is when operators expect what they deployed to show: no waiting out the TTL.
+      hotCache?.clearCache();
     },
     close() {
       closing ??= (async () => {

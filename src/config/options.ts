@@ -36,6 +36,8 @@ export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
 export const DEFAULT_COMPRESS_LEVEL = 6;
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 export const DEFAULT_MAX_QUEUE = 1024;
+export const DEFAULT_CACHE_SIZE_MIB = 64;
+export const DEFAULT_CACHE_TTL_MS = 1000;
 /** Two years, the HSTS preload list's minimum and about the longest max-age anyone sends. */
 export const MAX_HSTS_SECONDS = 63_072_000;
 
@@ -289,6 +291,28 @@ export const OPTIONS = {
     env: 'TINYHTTP_ADMIN_HOST',
     describe: 'Address the admin port binds',
   },
+  cache: {
+    type: 'boolean',
+    default: true,
+    env: 'TINYHTTP_CACHE',
+    describe: 'Keep hot small files (metadata and bytes) in memory on the main thread (--no-cache turns it off)',
+  },
+  cacheSize: {
+    type: 'integer',
+    default: DEFAULT_CACHE_SIZE_MIB,
+    min: 1,
+    max: 65536,
+    env: 'TINYHTTP_CACHE_SIZE',
+    describe: 'MiB of file bytes the cache may hold (least recently used go first)',
+  },
+  cacheTtl: {
+    type: 'integer',
+    default: DEFAULT_CACHE_TTL_MS,
+    min: 0,
+    max: 3_600_000,
+    env: 'TINYHTTP_CACHE_TTL',
+    describe: 'Milliseconds a cached file is served before it is checked on disk again (0: every request)',
+  },
   workerTimeout: {
     type: 'integer',
     default: 30,
@@ -411,6 +435,9 @@ export interface ServerConfig {
   readonly publicHost: string | undefined;
   readonly adminPort: number | undefined;
   readonly adminHost: string;
+  readonly cache: boolean;
+  readonly cacheSize: number;
+  readonly cacheTtl: number;
   readonly workerTimeout: number;
   readonly maxConnections: number;
   readonly maxQueue: number;

@@ -12,6 +12,8 @@ export interface ResolveRequest {
   readonly wantBody: boolean;
   /** Precompressed twins to look for beside the file (`.br`, `.gz`), best first. */
   readonly encodings?: readonly ContentCoding[];
+  /** Files up to this size come back as bytes (default: the resolver's smallFileMaxBytes). */
+  readonly bodyUpTo?: number;
 }
 
 export interface FileEntry {

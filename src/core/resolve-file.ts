@@ -67,14 +67,14 @@ export function createResolver(options: ResolverOptions): Resolver {
       if (typeof twin !== 'string') continue;
       const twinStats = await statOrNull(twin);
       if (!twinStats?.isFile()) continue;
-      const resolution = await resolveRegularFile(twin, twinStats, request.wantBody);
+      const resolution = await resolveRegularFile(twin, twinStats, request);
       if (resolution.kind !== 'file') continue;
       return { ...resolution, contentType: contentTypeFor(real), contentEncoding: coding, etag: variantETag(resolution.etag, coding) };
     }
-    return resolveRegularFile(real, stats, request.wantBody);
+    return resolveRegularFile(real, stats, request);
   }
 
-  async function resolveRegularFile(real: string, stats: Stats, wantBody: boolean): Promise<FileResolution> {
+  async function resolveRegularFile(real: string, stats: Stats, request: ResolveRequest): Promise<FileResolution> {
     // A plain numeric descriptor, not a FileHandle: it may outlive this call (handed to the main
     // thread to stream), and a FileHandle would be closed by its garbage collection.
     let fd: number;
@@ -96,8 +96,8 @@ export function createResolver(options: ResolverOptions): Resolver {
         etag: computeETag(opened.size, opened.mtimeNs),
         contentType: contentTypeFor(real),
       };
-      if (!wantBody) return entry;
-      if (size <= smallFileMaxBytes) {
+      if (!request.wantBody) return entry;
+      if (size <= (request.bodyUpTo ?? smallFileMaxBytes)) {
         const body = await readWhole(fd, size);
         return { ...entry, size: body.length, body };
       }

@@ -4,6 +4,25 @@ import type { CompressTask, FileResolution, ResolveRequest } from '../core/resol
 
 export type EngineMode = 'async' | 'threaded';
 
+/** Latency quantiles of pool tasks, in milliseconds (since start). */
+export interface TaskTimes {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export interface PoolStats {
+  /** Tasks waiting for a worker. */
+  readonly queueSize: number;
+  /** 0..1: the share of the pool's capacity in use. */
+  readonly utilization: number;
+  /** Tasks the pool has finished. */
+  readonly completed: number;
+  /** From submission until a worker takes the task. */
+  readonly waitTime: TaskTimes;
+  /** From a worker taking the task until its result is posted. */
+  readonly runTime: TaskTimes;
+}
+
 export interface Engine {
   readonly mode: EngineMode;
   /** Worker threads doing the resolve work (0 for the async engine). */
@@ -14,7 +33,7 @@ export interface Engine {
   compress(task: CompressTask): Promise<Uint8Array>;
   /** Checks a password against a stored hash (slow by design: in the pool when threaded). */
   verifyPassword(hash: string, password: string): Promise<boolean>;
-  /** Threaded only: the pool's queue and load, for metrics. */
-  stats?(): { readonly queueSize: number; readonly utilization: number };
+  /** Threaded only: the pool's queue, load and timings, for metrics. */
+  stats?(): PoolStats;
   close(): Promise<void>;
 }

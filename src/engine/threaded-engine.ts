@@ -83,7 +83,16 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     resolve: (request: ResolveRequest) => runTask<FileResolution>(request),
     compress: (task: CompressTask) => runTask<Uint8Array>(task, 'compress'),
     verifyPassword: async (hash: string, password: string) => (await runTask<boolean>({ hash, password }, 'verifyPassword')) === true,
-    stats: () => ({ queueSize: Math.max(0, outstanding - options.threads), utilization: pool.utilization }),
+    stats: () => {
+      const { waitTime, runTime } = pool.histogram;
+      return {
+        queueSize: Math.max(0, outstanding - options.threads),
+        utilization: pool.utilization,
+        completed: pool.completed,
+        waitTime: { p50: waitTime.p50, p99: waitTime.p99 },
+        runTime: { p50: runTime.p50, p99: runTime.p99 },
+      };
+    },
     close: () => pool.destroy(),
   };
 }

@@ -34,6 +34,8 @@ import { createRangeStage } from './range';
 import { createResolveStage } from './resolve';
 import { createRespondStage, sendRedirect } from './respond';
 import { createSecurityStage } from './security';
+import { createFastPath } from './fast-path';
+import type { CachingEngine } from '../engine/hot-cache';
 
 export interface PipelineDeps {
   readonly engine: Engine;
@@ -57,6 +59,8 @@ export interface PipelineDeps {
   readonly sendTimeoutMs: number;
   /** --error-page: status → the page's path segments. */
   readonly errorPages: ReadonlyMap<number, readonly string[]>;
+  /** The engine's hot-path cache (absent with --no-cache): plain answers built from it are memoised. */
+  readonly hotCache?: { readonly engine: CachingEngine; readonly maxBytes: number };
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -85,6 +89,11 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
   const selectRanges = createRangeStage();
   const respond = createRespondStage(logger, canFetch, deps.sendTimeoutMs);
   const observe = logger.accessEnabled || logger.debugEnabled;
+  // --debug logs every request's headers on the way in: those take the pipeline.
+  const fastPath =
+    deps.hotCache === undefined || logger.debugEnabled
+      ? undefined
+      : createFastPath({ cache: deps.hotCache.engine, auth, cors: deps.headerOptions.cors !== undefined, maxBytes: deps.hotCache.maxBytes });
 
   async function run(ctx: RequestContext): Promise<void> {
     if (guard(ctx) === 'done') return;
@@ -92,6 +101,7 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     await authenticate(ctx);
     authorize(ctx);
     if ((await resolve(ctx)) === 'done') return;
+    const resolved = ctx.resolution;
     if (isResponseGone(ctx.res)) return; // the client left while the engine worked
     chooseEncoding(ctx);
     if (ctx.resolution?.kind === 'file') policy.decorate(ctx, ctx.servedPath ?? ctx.target!.path);
@@ -100,6 +110,7 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     await materialise(ctx);
     if (isResponseGone(ctx.res)) return;
     respond(ctx);
+    fastPath?.record(ctx, resolved);
   }
 
   /** The error answer, with the operator's page for its status when there is one (up to 64 KiB). */
@@ -120,7 +131,8 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
     sendError(ctx, error, logger, page);
   }
 
-  function start(ctx: RequestContext): void {
+  /** The access line and metrics of a request, taken when its response closes. */
+  function watch(ctx: RequestContext): void {
     if (observe) ctx.res.once('close', () => logResponse(ctx, engine.mode, logger));
     if (counting) {
       metrics.requestStarted();
@@ -133,6 +145,10 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
         ),
       );
     }
+  }
+
+  function start(ctx: RequestContext): void {
+    watch(ctx);
     run(ctx)
       .catch((error: unknown) => answerError(ctx, error))
       .finally(() => {
@@ -145,8 +161,15 @@ export function createPipeline(deps: PipelineDeps): RequestHandler {
   }
 
   return function handleRequest(req, res) {
+    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress, responseHeaders: {} };
+    // A memoised answer needs the connection to itself (not pipelined behind another) and a
+    // server that is not shutting down (those answers close their connection).
+    if (fastPath !== undefined && res.socket !== null && !isDraining() && fastPath.tryAnswer(ctx)) {
+      watch(ctx);
+      return;
+    }
     const headers = policy.forRequest(req);
-    const ctx: RequestContext = { req, res, startedAt: process.hrtime.bigint(), remoteAddress: req.socket.remoteAddress, responseHeaders: headers };
+    ctx.responseHeaders = headers;
     for (const name in headers) res.setHeader(name, headers[name]);
     // GET and HEAD never need a body. A request that sends one gets its answer and a closed
     // connection: no half-read body left on a keep-alive connection, no later timeout answering

@@ -86,6 +86,9 @@ function sendFile(ctx: RequestContext, file: FileEntry, settings: StreamSettings
   }
   if (file.body !== undefined) {
     const body = Buffer.from(file.body.buffer, file.body.byteOffset + start, length);
+    // HTTP/2: a body bigger than a read chunk goes out chunk by chunk, so the stall watcher can
+    // reset a stream whose reader stopped (one write would leave nothing to watch).
+    if (isHttp2(ctx.req) && length > HTTP2_STREAM_CHUNK_BYTES) return streamBody(ctx, Readable.from(chunksOf(body)), settings, length);
     res.end(body);
     ctx.bytesSent = length;
     return;
@@ -128,6 +131,13 @@ function sendMultipart(ctx: RequestContext, file: FileEntry, ranges: readonly By
   // gone before the first read) never runs its finally block.
   if (fd !== undefined) stream.once('close', () => fs.close(fd, () => undefined));
   streamBody(ctx, stream, settings, length);
+}
+
+/** Views of `body` of at most one HTTP/2 read chunk each (no copies). */
+function* chunksOf(body: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < body.length; offset += HTTP2_STREAM_CHUNK_BYTES) {
+    yield body.subarray(offset, offset + HTTP2_STREAM_CHUNK_BYTES);
+  }
 }
 
 /** Reads [start, end] from a descriptor in bounded chunks. */

@@ -3,6 +3,7 @@
 // unless --admin-port is set (otherwise NO_METRICS, whose methods do nothing).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from '../engine/engine';
 
 /** What the server reports; every method is cheap. */
 export interface Metrics {
@@ -25,15 +26,23 @@ export const NO_METRICS: Metrics = {
   workerFailure: () => undefined,
 };
 
-export interface PoolStats {
-  readonly queueSize: number;
-  /** 0..1: the share of the pool's capacity in use. */
-  readonly utilization: number;
-}
 
 const METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function createMetrics(poolStats: (() => PoolStats) | undefined): { metrics: Metrics; registry: Registry } {
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/** Read when scraped: the pool's load (threaded engine) and the hot-path cache (unless --no-cache). */
+export interface MetricSources {
+  readonly poolStats?: () => PoolStats;
+  readonly cacheStats?: () => CacheStats;
+}
+
+export function createMetrics({ poolStats, cacheStats }: MetricSources): { metrics: Metrics; registry: Registry } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -78,6 +87,62 @@ export function createMetrics(poolStats: (() => PoolStats) | undefined): { metri
       registers: [registry],
       collect() {
         this.set(poolStats().utilization);
+      },
+    });
+    new Counter({
+      name: 'tinyhttp_pool_tasks_completed_total',
+      help: 'Tasks the worker pool finished',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(poolStats().completed);
+      },
+    });
+    // piscina keeps the timings as HDR histograms; their quantiles are exported as gauges.
+    for (const [name, help, pick] of [
+      ['tinyhttp_pool_wait_seconds', 'Time pool tasks waited for a worker, by quantile since start', (s: PoolStats) => s.waitTime],
+      ['tinyhttp_pool_run_seconds', 'Time pool tasks ran in a worker, by quantile since start', (s: PoolStats) => s.runTime],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['quantile'] as const,
+        registers: [registry],
+        collect() {
+          const times = pick(poolStats());
+          this.set({ quantile: '0.5' }, times.p50 / 1000);
+          this.set({ quantile: '0.99' }, times.p99 / 1000);
+        },
+      });
+    }
+  }
+  if (cacheStats !== undefined) {
+    new Counter({
+      name: 'tinyhttp_file_cache_lookups_total',
+      help: 'Hot-path file cache lookups, by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() {
+        const stats = cacheStats();
+        this.reset();
+        this.inc({ result: 'hit' }, stats.hits);
+        this.inc({ result: 'miss' }, stats.misses);
+      },
+    });
+    new Gauge({
+      name: 'tinyhttp_file_cache_bytes',
+      help: 'Bytes held by the hot-path file cache',
+      registers: [registry],
+      collect() {
+        this.set(cacheStats().bytes);
+      },
+    });
+    new Gauge({
+      name: 'tinyhttp_file_cache_entries',
+      help: 'Files held by the hot-path file cache',
+      registers: [registry],
+      collect() {
+        this.set(cacheStats().entries);
       },
     });
   }

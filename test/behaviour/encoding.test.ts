@@ -18,6 +18,7 @@ const TWIN_SOURCE = Buffer.from('console.log("identity twin.js");\n'.repeat(100)
 const TWIN_BR_CONTENT = Buffer.from('console.log("decoded from twin.js.br");\n'.repeat(100));
 const TWIN_GZ_CONTENT = Buffer.from('console.log("decoded from twin.js.gz");\n'.repeat(100));
 const PNG = randomBytes(4096);
+const CACHE_TTL_MS = 100;
 const HUGE = Buffer.alloc(9 * 1024 * 1024, 'all work and no play makes jack a dull boy\n');
 
 beforeAll(() => {
@@ -56,7 +57,8 @@ const get = (server: TestServer, target: string, headers: Record<string, string>
 describe.each(MODES)('%s engine: content coding', (mode) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(root, mode, { options: { quiet: false, debug: true } });
+    // A short cache TTL, so a changed file is seen (by the hot-path cache) within the test.
+    server = await startTestServer(root, mode, { options: { quiet: false, debug: true, cacheTtl: String(CACHE_TTL_MS) } });
   });
   afterAll(() => server.close());
 
@@ -189,6 +191,7 @@ describe.each(MODES)('%s engine: content coding', (mode) => {
     const first = await get(server, '/changing.js', { 'accept-encoding': 'gzip' });
     const changed = Buffer.concat([APP_JS, Buffer.from('// changed\n')]);
     fs.writeFileSync(file, changed);
+    await new Promise((resolve) => setTimeout(resolve, CACHE_TTL_MS + 50));
     const second = await get(server, '/changing.js', { 'accept-encoding': 'gzip' });
     expect(decode(first).equals(APP_JS)).toBe(true);
     expect(decode(second).equals(changed)).toBe(true);

@@ -15,8 +15,10 @@ export interface Fixtures {
   readonly base: string;
   /** The directory served. */
   readonly root: string;
-  /** A 1 MiB random file's bytes (bigger than the small-file threshold, so it is streamed). */
+  /** `big.bin`: 2 MiB + 1 random bytes (past the cache's per-file limit, so always streamed). */
   readonly bigBytes: Buffer;
+  /** `medium.bin`: 512 KiB random bytes (read whole and served from memory once cached). */
+  readonly mediumBytes: Buffer;
   remove(): void;
 }
 
@@ -29,7 +31,9 @@ export function createFixtures(): Fixtures {
     fs.writeFileSync(file, content);
   };
 
-  const bigBytes = randomBytes(1024 * 1024);
+  // Past the hot-path cache's per-file limit (1 MiB), so it is always streamed from its descriptor.
+  const bigBytes = randomBytes(2 * 1024 * 1024 + 1);
+  const mediumBytes = randomBytes(512 * 1024);
   write('root/hello.txt', 'hello world\n');
   write('root/empty.txt', '');
   write('root/data.json', '{"ok":true}\n');
@@ -37,6 +41,8 @@ export function createFixtures(): Fixtures {
   write('root/blob.zzqx', Buffer.from([0, 1, 2, 3]));
   write('root/noextension', 'plain bytes\n');
   write('root/big.bin', bigBytes);
+  // Within it: served from memory once cached.
+  write('root/medium.bin', mediumBytes);
   write('root/some thing.txt', 'space in name\n');
   write('root/do..ts.txt', 'dots inside a name\n');
   write('root/weird<&>"\'.txt', 'markup in name\n');
@@ -65,7 +71,7 @@ export function createFixtures(): Fixtures {
   link('does-not-exist', 'dangling');
   execFileSync('mkfifo', [path.join(root, 'fifo')]);
 
-  return { base, root, bigBytes, remove: () => fs.rmSync(base, { recursive: true, force: true }) };
+  return { base, root, bigBytes, mediumBytes, remove: () => fs.rmSync(base, { recursive: true, force: true }) };
 }
 
 /** Writes `files` (relative path → content) under `root`, creating folders as needed. */

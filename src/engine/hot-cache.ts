@@ -1,0 +1,135 @@
+// The hot-path cache: resolutions of small files, bytes included, kept on the primary thread so
+// a hot file costs no file-system call and no pool round trip. It wraps an Engine, so both engines
+// get it and the pipeline above sees no difference (cached and uncached answers are the same).
+//
+// Freshness: an entry is served for at most `ttlMs` after the resolve core last looked at the file;
+// after that the next request for it resolves again through the engine (realpath, containment,
+// stat, open, read: every check, nothing skipped) and its result replaces the entry. A changed or
+// deleted file is therefore never served stale past that window.
+//
+// Only file resolutions that came back with their bytes are kept: listings, redirects, missing
+// and denied answers and streamed files always go to the engine.
+
+import type { FileEntry, FileResolution, ResolveRequest } from '../core/resolution';
+import type { Engine } from './engine';
+
+/** Files larger than this stream from disk and are never cached, whatever the cache size. */
+export const CACHE_MAX_FILE_BYTES = 1024 * 1024;
+/** What an entry costs besides its bytes (key, objects, map slot), so tiny files count too. */
+const ENTRY_OVERHEAD_BYTES = 512;
+
+export interface HotCacheOptions {
+  /** Bytes the cache may hold, bodies plus a per-entry overhead. */
+  readonly maxBytes: number;
+  /** How long an entry is served before the file is looked at again (0: never served from cache). */
+  readonly ttlMs: number;
+  /** Milliseconds clock; tests substitute their own. */
+  readonly now?: () => number;
+}
+
+export interface HotCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+export interface CachingEngine extends Engine {
+  /**
+   * True while `resolution` is the cache's current, unexpired answer for its request (counted as
+   * a hit): what lets a memoised response built from it be sent again without asking the engine.
+   */
+  isFresh(resolution: FileResolution): boolean;
+  cacheStats(): HotCacheStats;
+  /** Forgets every entry (a reload may change what a path resolves to). */
+  clearCache(): void;
+}
+
+interface Entry {
+  readonly resolution: FileEntry & { readonly body: Uint8Array };
+  readonly checkedAt: number;
+  readonly cost: number;
+}
+
+/** The request's identity for the cache: path, trailing slash and the twins asked for. */
+function keyOf(request: ResolveRequest): string {
+  // NUL cannot occur in a segment (the target parser refuses it), so keys cannot collide.
+  return `${request.encodings?.join(',') ?? ''}\0${request.segments.join('/')}\0${request.trailingSlash ? '/' : ''}`;
+}
+
+export function withHotCache(engine: Engine, options: HotCacheOptions): CachingEngine {
+  const now = options.now ?? Date.now;
+  const maxFileBytes = Math.min(CACHE_MAX_FILE_BYTES, Math.floor(options.maxBytes / 4));
+  // Insertion order is recency order: a hit moves its entry to the end, eviction takes the front.
+  const entries = new Map<string, Entry>();
+  const keyOfCached = new WeakMap<FileResolution, string>();
+  let bytes = 0;
+  let hits = 0;
+  let misses = 0;
+
+  function forget(key: string, entry: Entry): void {
+    entries.delete(key);
+    bytes -= entry.cost;
+  }
+
+  function store(key: string, resolution: FileEntry & { readonly body: Uint8Array }, checkedAt: number): void {
+    const cost = resolution.body.byteLength + ENTRY_OVERHEAD_BYTES + key.length * 2;
+    if (cost > options.maxBytes) return;
+    entries.set(key, { resolution, checkedAt, cost });
+    keyOfCached.set(resolution, key);
+    bytes += cost;
+    for (const [oldKey, old] of entries) {
+      if (bytes <= options.maxBytes) break;
+      forget(oldKey, old);
+    }
+  }
+
+  /** Counts the hit and makes `entry` the most recently used. */
+  function touch(key: string, entry: Entry): void {
+    hits++;
+    entries.delete(key);
+    entries.set(key, entry);
+  }
+
+  function isFresh(resolution: FileResolution): boolean {
+    const key = keyOfCached.get(resolution);
+    const entry = key === undefined ? undefined : entries.get(key);
+    if (entry === undefined || entry.resolution !== resolution || now() - entry.checkedAt >= options.ttlMs) return false;
+    touch(key!, entry);
+    return true;
+  }
+
+  async function resolve(request: ResolveRequest): Promise<FileResolution> {
+    const key = keyOf(request);
+    const entry = entries.get(key);
+    if (entry !== undefined) {
+      if (now() - entry.checkedAt < options.ttlMs) {
+        touch(key, entry);
+        return entry.resolution;
+      }
+      forget(key, entry);
+    }
+    misses++;
+    const checkedAt = now();
+    // Asked with the bytes of anything small enough to keep: the next request needs no disk.
+    const resolution = await engine.resolve({ ...request, bodyUpTo: maxFileBytes });
+    if (resolution.kind === 'file' && resolution.body !== undefined && options.ttlMs > 0) {
+      // A request that raced this one may have stored the same key meanwhile: the newer wins.
+      const raced = entries.get(key);
+      if (raced !== undefined) forget(key, raced);
+      store(key, resolution as FileEntry & { readonly body: Uint8Array }, checkedAt);
+    }
+    return resolution;
+  }
+
+  return {
+    ...engine,
+    resolve,
+    isFresh,
+    cacheStats: () => ({ hits, misses, entries: entries.size, bytes }),
+    clearCache() {
+      entries.clear();
+      bytes = 0;
+    },
+  };
+}

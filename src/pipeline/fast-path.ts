@@ -1,0 +1,139 @@
+// The fast path: a memo of complete 200 answers built by the pipeline from hot-cache entries, sent
+// again with one writeHead and one end while the entry they came from is still fresh.
+//
+// It is a memo, not a second pipeline: the full pipeline answers a request first, and only a plain
+// anonymous 200 whose bytes came from the hot-path cache is remembered, with its headers in the
+// order the pipeline set them (so both answers are byte-identical). A later request is answered
+// from the memo only when nothing the pipeline reads could make its answer differ: same target,
+// same Accept and Accept-Encoding, no credentials, no conditional or range headers, no body, same
+// authorization state, and the source entry still fresh (the cache's TTL bounds staleness here too).
+// Anything else, including an invalid Host, goes through the pipeline.
+
+import type { IncomingMessage } from 'node:http';
+import type { AuthState, AuthStore } from '../auth/state';
+import type { FileEntry, FileResolution } from '../core/resolution';
+import type { CachingEngine } from '../engine/hot-cache';
+import { findHostFields, isValidHost } from '../http/host';
+import { certificatePrincipal } from '../tls/client-certificate';
+import type { RequestContext } from './context';
+
+/** Answers remembered; past this the oldest goes. */
+const MAX_ANSWERS = 10_000;
+
+interface Answer {
+  /** The hot-cache entry the answer was built from: the answer lives as long as it is fresh. */
+  readonly source: FileResolution;
+  readonly authState: AuthState;
+  /** Name, value, name, value…: the order the pipeline set them in. */
+  readonly headers: readonly (string | number)[];
+  readonly body: Buffer;
+}
+
+export interface FastPathOptions {
+  readonly cache: CachingEngine;
+  readonly auth: AuthStore;
+  /** CORS answers depend on Origin: such requests always take the pipeline. */
+  readonly cors: boolean;
+  /** Bytes the remembered bodies may add up to (they are mostly shared with the cache). */
+  readonly maxBytes: number;
+}
+
+/** Request headers whose presence changes the answer in ways the memo does not capture. */
+const DISQUALIFYING_HEADERS = [
+  'authorization',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'expect',
+  'content-length',
+  'transfer-encoding',
+] as const;
+
+export function createFastPath(options: FastPathOptions) {
+  const answers = new Map<string, Answer>();
+  let bytes = 0;
+
+  /** The memo key of a plain request, or undefined when the request must take the pipeline. */
+  function keyOf(req: IncomingMessage): string | undefined {
+    const method = req.method;
+    if ((method !== 'GET' && method !== 'HEAD') || req.httpVersionMajor !== 1) return undefined;
+    const headers = req.headers;
+    for (const name of DISQUALIFYING_HEADERS) if (headers[name] !== undefined) return undefined;
+    if (options.cors && headers.origin !== undefined) return undefined;
+    return `${headers['accept-encoding'] ?? ''}\0${headers.accept ?? ''}\0${req.url ?? ''}`;
+  }
+
+  /** What the guard stage checks of Host (HTTP/1.x only reaches here). */
+  function hasValidHost(req: IncomingMessage): boolean {
+    const hosts = findHostFields(req.rawHeaders);
+    if (hosts.length === 0) return req.httpVersionMinor === 0;
+    return hosts.length === 1 && isValidHost(hosts[0]);
+  }
+
+  /** Sends the remembered answer and returns true, or returns false and leaves `ctx` untouched. */
+  function tryAnswer(ctx: RequestContext): boolean {
+    if (answers.size === 0) return false;
+    const { req, res } = ctx;
+    const key = keyOf(req);
+    if (key === undefined) return false;
+    const answer = answers.get(key);
+    if (answer === undefined) return false;
+    if (answer.authState !== options.auth.current || !options.cache.isFresh(answer.source)) {
+      forget(key, answer);
+      return false;
+    }
+    if (!hasValidHost(req) || certificatePrincipal(req) !== undefined) return false;
+    res.writeHead(200, answer.headers as (string | number)[]);
+    if (req.method === 'HEAD') {
+      res.end();
+      ctx.bytesSent = 0;
+    } else {
+      res.end(answer.body);
+      ctx.bytesSent = answer.body.length;
+    }
+    return true;
+  }
+
+  /** After the pipeline answered `ctx`: remembers the answer if it qualifies. `source` is what resolve returned. */
+  function record(ctx: RequestContext, source: FileResolution | undefined): void {
+    const { req, res } = ctx;
+    const served = ctx.resolution;
+    if (source === undefined || served?.kind !== 'file' || served.body === undefined || res.statusCode !== 200) return;
+    if (ctx.principal !== undefined || ctx.signedPath !== undefined || ctx.ranges !== undefined) return;
+    const key = keyOf(req);
+    if (key === undefined || !options.cache.isFresh(source)) return;
+    const headers: (string | number)[] = [];
+    // Node ≥ 15.13 has it; @types/node 20 does not declare it on ServerResponse.
+    for (const name of (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames()) {
+      const value = res.getHeader(name);
+      // Multi-valued headers (none today) would need their own lines: not remembered.
+      if (typeof value !== 'string' && typeof value !== 'number') return;
+      headers.push(name, value);
+    }
+    const body = toBuffer(served);
+    if (body.length > options.maxBytes / 4) return;
+    const previous = answers.get(key);
+    if (previous !== undefined) forget(key, previous);
+    answers.set(key, { source, authState: options.auth.current, headers, body });
+    bytes += body.length;
+    for (const [oldKey, old] of answers) {
+      if (answers.size <= MAX_ANSWERS && bytes <= options.maxBytes) break;
+      forget(oldKey, old);
+    }
+  }
+
+  function forget(key: string, answer: Answer): void {
+    answers.delete(key);
+    bytes -= answer.body.length;
+  }
+
+  return { tryAnswer, record };
+}
+
+function toBuffer(file: FileEntry): Buffer {
+  const body = file.body!;
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
