@@ -11,6 +11,8 @@ export interface TaskTimes {
 }
 
 export interface PoolStats {
+  /** Worker threads alive now. */
+  readonly threads: number;
   /** Tasks waiting for a worker. */
   readonly queueSize: number;
   /** 0..1: the share of the pool's capacity in use. */

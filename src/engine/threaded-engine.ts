@@ -86,6 +86,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     stats: () => {
       const { waitTime, runTime } = pool.histogram;
       return {
+        threads: pool.threads.length,
         queueSize: Math.max(0, outstanding - options.threads),
         utilization: pool.utilization,
         completed: pool.completed,

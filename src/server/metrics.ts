@@ -89,6 +89,14 @@ export function createMetrics({ poolStats, cacheStats }: MetricSources): { metri
         this.set(poolStats().utilization);
       },
     });
+    new Gauge({
+      name: 'tinyhttp_pool_threads',
+      help: 'Worker threads in the pool',
+      registers: [registry],
+      collect() {
+        this.set(poolStats().threads);
+      },
+    });
     new Counter({
       name: 'tinyhttp_pool_tasks_completed_total',
       help: 'Tasks the worker pool finished',

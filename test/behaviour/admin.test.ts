@@ -49,6 +49,15 @@ describe.each(MODES)('%s engine: admin port', (mode) => {
       expect(sample(after, 'tinyhttp_auth_failures_total')).toBe(1);
       expect(sample(after, 'tinyhttp_open_connections')).toBeGreaterThanOrEqual(1);
       expect(sample(after, 'tinyhttp_requests_in_flight')).toBe(0);
+      // The hot-path cache answered the repeated /hello.txt; the pool did the first lookups.
+      expect(sample(after, 'tinyhttp_file_cache_lookups_total{result="hit"}')).toBeGreaterThanOrEqual(5);
+      expect(sample(after, 'tinyhttp_file_cache_entries')).toBeGreaterThanOrEqual(1);
+      if (mode === 'threaded') {
+        // --threads 2 (the test helper's), exactly.
+        expect(sample(after, 'tinyhttp_pool_threads')).toBe(2);
+        expect(sample(after, 'tinyhttp_pool_tasks_completed_total')).toBeGreaterThan(0);
+        expect(sample(after, 'tinyhttp_pool_run_seconds{quantile="0.99"}')).toBeGreaterThan(0);
+      }
       // None of it on the public port.
       expect((await request(server.url, '/metrics')).status).toBe(404);
     } finally {
