@@ -63,6 +63,8 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
   // Insertion order is recency order: a hit moves its entry to the end, eviction takes the front.
   const entries = new Map<string, Entry>();
   const keyOfCached = new WeakMap<FileResolution, string>();
+  /** Lookups under way, by key and wantBody: requests arriving meanwhile share the answer. */
+  const inFlight = new Map<string, Promise<FileResolution>>();
   let bytes = 0;
   let hits = 0;
   let misses = 0;
@@ -110,13 +112,29 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
       forget(key, entry);
     }
     misses++;
+    // When an entry expires under load, every request for it misses at once: one lookup serves
+    // them all (in the threaded engine a herd of pool tasks would queue behind each other).
+    const flightKey = request.wantBody ? key : key + '\0head';
+    const pending = inFlight.get(flightKey);
+    if (pending !== undefined) {
+      const shared = await pending;
+      // A descriptor belongs to the one request it was opened for: the others open their own.
+      if (shared.kind !== 'file' || shared.fd === undefined) return shared;
+      return engine.resolve({ ...request, bodyUpTo: maxFileBytes });
+    }
     const checkedAt = now();
     // Asked with the bytes of anything small enough to keep: the next request needs no disk.
-    const resolution = await engine.resolve({ ...request, bodyUpTo: maxFileBytes });
+    const lookup = engine.resolve({ ...request, bodyUpTo: maxFileBytes });
+    inFlight.set(flightKey, lookup);
+    let resolution: FileResolution;
+    try {
+      resolution = await lookup;
+    } finally {
+      inFlight.delete(flightKey);
+    }
     if (resolution.kind === 'file' && resolution.body !== undefined && options.ttlMs > 0) {
-      // A request that raced this one may have stored the same key meanwhile: the newer wins.
-      const raced = entries.get(key);
-      if (raced !== undefined) forget(key, raced);
+      const previous = entries.get(key);
+      if (previous !== undefined) forget(key, previous);
       store(key, resolution as FileEntry & { readonly body: Uint8Array }, checkedAt);
     }
     return resolution;

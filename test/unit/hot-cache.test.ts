@@ -117,4 +117,19 @@ describe('hot-path cache', () => {
     await on.resolve(get('a'));
     expect(asked).toHaveLength(4);
   });
+
+  test('requests that miss together share one lookup; a descriptor is never shared', async () => {
+    const files = new Map([
+      ['small', 10],
+      ['big', CACHE_MAX_FILE_BYTES + 1],
+    ]);
+    const { engine, asked } = fakeEngine(files);
+    const cache = withHotCache(engine, { maxBytes: 64 << 20, ttlMs: 1000, now });
+    const small = await Promise.all([cache.resolve(get('small')), cache.resolve(get('small')), cache.resolve(get('small'))]);
+    expect(asked).toHaveLength(1);
+    expect(small[1]).toBe(small[0]);
+    const big = (await Promise.all([cache.resolve(get('big')), cache.resolve(get('big'))])) as FileEntry[];
+    expect(asked).toHaveLength(3);
+    expect(big.every((resolution) => resolution.fd === 99)).toBe(true);
+  });
 });
