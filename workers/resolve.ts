@@ -4,8 +4,8 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { verifyPassword as verifyPasswordHash } from '../src/auth/password-hash';
 import { compressSync } from '../src/core/compress';
-import { createResolver } from '../src/core/resolve-file';
-import type { CompressTask, FileResolution, ResolveRequest, ResolverOptions } from '../src/core/resolution';
+import { createResolver, isUnchanged as isFileUnchanged } from '../src/core/resolve-file';
+import type { CompressTask, FileResolution, FileStamp, ResolveRequest, ResolverOptions } from '../src/core/resolution';
 
 const resolveFile = createResolver(workerData as ResolverOptions);
 
@@ -27,6 +27,11 @@ export default async function resolve(request: ResolveRequest): Promise<unknown>
     return withTransferredBody(resolution as FileResolution & { body: Uint8Array });
   }
   return resolution;
+}
+
+/** Task `isUnchanged`: the hot-path cache's cheap revalidation (one stat). */
+export async function isUnchanged(stamp: FileStamp): Promise<boolean> {
+  return isFileUnchanged(stamp);
 }
 
 /** Second task of the pool (run with `{ name: 'verifyPassword' }`): a slow password-hash check. */

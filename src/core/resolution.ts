@@ -28,10 +28,21 @@ export interface FileEntry {
   /** The whole file, for files up to the small-file threshold when a body was wanted. */
   readonly body?: Uint8Array;
   /**
+   * Where the file was found and which version it was (device, inode, size, mtime, ctime), so a
+   * cache can ask cheaply whether it is still the same file. Absent for precompressed twins.
+   */
+  readonly stamp?: FileStamp;
+  /**
    * An open descriptor for larger files: the file that was checked is the file that is served.
    * The receiver owns it and must close it on every path (pipeline/respond.ts does).
    */
   readonly fd?: number;
+}
+
+export interface FileStamp {
+  /** The real path inside the root that was opened. */
+  readonly path: string;
+  readonly version: string;
 }
 
 export interface ListingEntry {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { contentTypeFor } from './mime';
 import { computeETag, variantETag } from './etag';
 import { readListing } from './listing';
-import type { FileEntry, FileResolution, ResolveRequest, ResolverOptions } from './resolution';
+import type { FileEntry, FileResolution, FileStamp, ResolveRequest, ResolverOptions } from './resolution';
 import { isServableRealPath } from './containment';
 
 const openAsync = promisify(open);
@@ -69,7 +69,8 @@ export function createResolver(options: ResolverOptions): Resolver {
       if (!twinStats?.isFile()) continue;
       const resolution = await resolveRegularFile(twin, twinStats, request);
       if (resolution.kind !== 'file') continue;
-      return { ...resolution, contentType: contentTypeFor(real), contentEncoding: coding, etag: variantETag(resolution.etag, coding) };
+      // No stamp: a twin stays valid only while its original exists, which only a full lookup checks.
+      return { ...resolution, contentType: contentTypeFor(real), contentEncoding: coding, etag: variantETag(resolution.etag, coding), stamp: undefined };
     }
     return resolveRegularFile(real, stats, request);
   }
@@ -95,6 +96,7 @@ export function createResolver(options: ResolverOptions): Resolver {
         mtimeMs: Number(opened.mtimeNs / 1_000_000n),
         etag: computeETag(opened.size, opened.mtimeNs),
         contentType: contentTypeFor(real),
+        stamp: { path: real, version: versionOf(opened) },
       };
       if (!request.wantBody) return entry;
       if (size <= (request.bodyUpTo ?? smallFileMaxBytes)) {
@@ -144,6 +146,25 @@ export function createResolver(options: ResolverOptions): Resolver {
     if (!stats.isFile()) return MISSING;
     return resolveRegularFileOrTwin(contained, stats, request);
   };
+}
+
+/** Everything that changes when a file is replaced, rewritten, truncated, renamed over or chmod'ed. */
+function versionOf(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
+/**
+ * True when the file a stamp names is still that version: one stat instead of a whole lookup. A
+ * path that now leads elsewhere (a symlink swapped in, a directory replaced) reaches another inode
+ * or another ctime, and the caller does the full lookup with every check.
+ */
+export async function isUnchanged(stamp: FileStamp): Promise<boolean> {
+  try {
+    const stats = await fs.stat(stamp.path, { bigint: true });
+    return stats.isFile() && versionOf(stats) === stamp.version;
+  } catch {
+    return false;
+  }
 }
 
 async function statOrNull(file: string): Promise<Stats | null> {

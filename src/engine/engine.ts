@@ -1,6 +1,6 @@
 // The Engine decides where the resolve core runs; the pipeline sees only this interface.
 
-import type { CompressTask, FileResolution, ResolveRequest } from '../core/resolution';
+import type { CompressTask, FileResolution, FileStamp, ResolveRequest } from '../core/resolution';
 
 export type EngineMode = 'async' | 'threaded';
 
@@ -31,6 +31,8 @@ export interface Engine {
   readonly threads: number;
   /** Never rejects with a client-visible message: failures are HttpErrors or `failed` resolutions. */
   resolve(request: ResolveRequest): Promise<FileResolution>;
+  /** Is the file a resolution came from still that version? (one stat; see core/resolve-file.ts) */
+  isUnchanged(stamp: FileStamp): Promise<boolean>;
   /** Compresses a file's bytes (in the pool when threaded, on libuv's pool when async). */
   compress(task: CompressTask): Promise<Uint8Array>;
   /** Checks a password against a stored hash (slow by design: in the pool when threaded). */

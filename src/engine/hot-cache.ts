@@ -2,9 +2,11 @@
 // a hot file costs no file-system call and no pool round trip. It wraps an Engine, so both engines
 // get it and the pipeline above sees no difference (cached and uncached answers are the same).
 //
-// Freshness: an entry is served for at most `ttlMs` after the resolve core last looked at the file;
-// after that the next request for it resolves again through the engine (realpath, containment,
-// stat, open, read: every check, nothing skipped) and its result replaces the entry. A changed or
+// Freshness: an entry is served for at most `ttlMs` after the file was last looked at. After that
+// the next request asks the engine whether the file is still the same version (one stat of the
+// real path that was opened: device, inode, size, mtime and ctime must all match); if it is, the
+// entry is good for another `ttlMs`, and if anything differs the request resolves again with every
+// check (realpath, containment, stat, open, read) and the result replaces the entry. A changed or
 // deleted file is therefore never served stale past that window.
 //
 // Only file resolutions that came back with their bytes are kept: listings, redirects, missing
@@ -65,6 +67,8 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
   const keyOfCached = new WeakMap<FileResolution, string>();
   /** Lookups under way, by key and wantBody: requests arriving meanwhile share the answer. */
   const inFlight = new Map<string, Promise<FileResolution>>();
+  /** Revalidations under way, by key. */
+  const checking = new Map<string, Promise<boolean>>();
   let bytes = 0;
   let hits = 0;
   let misses = 0;
@@ -101,6 +105,30 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
     return true;
   }
 
+  /** Asks (once for everyone waiting) whether an expired entry's file is unchanged; if so, renews it. */
+  function revalidate(key: string, entry: Entry): Promise<boolean> {
+    let pending = checking.get(key);
+    if (pending === undefined) {
+      const checkedAt = now();
+      pending = engine.isUnchanged(entry.resolution.stamp!).then(
+        (unchanged) => {
+          checking.delete(key);
+          if (unchanged && entries.get(key) === entry) {
+            entries.delete(key);
+            entries.set(key, { ...entry, checkedAt });
+          }
+          return unchanged;
+        },
+        (error: unknown) => {
+          checking.delete(key);
+          throw error;
+        },
+      );
+      checking.set(key, pending);
+    }
+    return pending;
+  }
+
   async function resolve(request: ResolveRequest): Promise<FileResolution> {
     const key = keyOf(request);
     const entry = entries.get(key);
@@ -109,7 +137,11 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
         touch(key, entry);
         return entry.resolution;
       }
-      forget(key, entry);
+      if (entry.resolution.stamp !== undefined && (await revalidate(key, entry))) {
+        hits++;
+        return entry.resolution;
+      }
+      if (entries.get(key) === entry) forget(key, entry);
     }
     misses++;
     // When an entry expires under load, every request for it misses at once: one lookup serves

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import type { CompressTask, FileResolution, ResolveRequest, ResolverOptions } from '../core/resolution';
+import type { CompressTask, FileResolution, FileStamp, ResolveRequest, ResolverOptions } from '../core/resolution';
 import { HttpError } from '../errors/http-error';
 import { DEFAULT_MAX_QUEUE } from '../config/options';
 import type { Engine } from './engine';
@@ -81,6 +81,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     mode: 'threaded',
     threads: options.threads,
     resolve: (request: ResolveRequest) => runTask<FileResolution>(request),
+    isUnchanged: async (stamp: FileStamp) => (await runTask<boolean>(stamp, 'isUnchanged')) === true,
     compress: (task: CompressTask) => runTask<Uint8Array>(task, 'compress'),
     verifyPassword: async (hash: string, password: string) => (await runTask<boolean>({ hash, password }, 'verifyPassword')) === true,
     stats: () => {

@@ -80,6 +80,27 @@ describe.each(MODES)('%s engine: hot-path cache', (mode) => {
     }
   });
 
+  test('a cached file swapped for a symlink out of the root is 404 after the TTL, never the outside bytes', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhttp-hot-cache-outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'OUTSIDE-THE-ROOT\n');
+    const server = await startTestServer(root, mode, { options: { cacheTtl: String(TTL_MS) } });
+    const file = path.join(root, `swapped-${mode}.txt`);
+    try {
+      fs.writeFileSync(file, 'inside\n');
+      for (let i = 0; i < 3; i++) expect((await request(server.url, `/swapped-${mode}.txt`)).text).toBe('inside\n');
+      fs.rmSync(file);
+      fs.symlinkSync(path.join(outside, 'secret.txt'), file);
+      await sleep(TTL_MS + 50);
+      const answer = await request(server.url, `/swapped-${mode}.txt`);
+      expect(answer.status).toBe(404);
+      expect(answer.text).not.toContain('OUTSIDE');
+    } finally {
+      fs.rmSync(file, { force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+      await server.close();
+    }
+  });
+
   test('--no-cache sees every change at once', async () => {
     const server = await startTestServer(root, mode, { options: { cache: false } });
     const file = path.join(root, `uncached-${mode}.txt`);

@@ -31,6 +31,7 @@ function makeEngine(calls: string[]): Engine {
     mode: 'async',
     threads: 0,
     resolve: async () => ({ kind: 'missing' }),
+    isUnchanged: async () => false,
     compress: async () => new Uint8Array(0),
     verifyPassword: async (hash, password) => {
       calls.push(hash);

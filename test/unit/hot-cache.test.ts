@@ -3,8 +3,9 @@ import type { Engine } from '../../src/engine/engine';
 import { CACHE_MAX_FILE_BYTES, withHotCache } from '../../src/engine/hot-cache';
 
 /** An engine over an in-memory table of path → size (missing when absent), counting its calls. */
-function fakeEngine(files: Map<string, number>) {
+function fakeEngine(files: Map<string, number>, stamped = false) {
   const asked: ResolveRequest[] = [];
+  const checked: string[] = [];
   let version = 0;
   const engine: Engine = {
     mode: 'async',
@@ -13,15 +14,21 @@ function fakeEngine(files: Map<string, number>) {
       asked.push(request);
       const size = files.get(request.segments.join('/'));
       if (size === undefined) return { kind: 'missing' };
-      const entry: FileEntry = { kind: 'file', size, mtimeMs: 0, etag: `"v${++version}"`, contentType: 'text/plain' };
+      const path = request.segments.join('/');
+      const stamp = stamped ? { path, version: String(size) } : undefined;
+      const entry: FileEntry = { kind: 'file', size, mtimeMs: 0, etag: `"v${++version}"`, contentType: 'text/plain', stamp };
       if (!request.wantBody) return entry;
       return size <= (request.bodyUpTo ?? 64) ? { ...entry, body: new Uint8Array(size) } : { ...entry, fd: 99 };
+    },
+    async isUnchanged(stamp) {
+      checked.push(stamp.path);
+      return String(files.get(stamp.path)) === stamp.version;
     },
     compress: async () => new Uint8Array(0),
     verifyPassword: async () => false,
     close: async () => undefined,
   };
-  return { engine, asked };
+  return { engine, asked, checked };
 }
 
 const get = (path: string): ResolveRequest => ({ segments: path.split('/'), trailingSlash: false, wantBody: true });
@@ -131,5 +138,26 @@ describe('hot-path cache', () => {
     const big = (await Promise.all([cache.resolve(get('big')), cache.resolve(get('big'))])) as FileEntry[];
     expect(asked).toHaveLength(3);
     expect(big.every((resolution) => resolution.fd === 99)).toBe(true);
+  });
+
+  test('past the TTL an unchanged file is renewed with one check, no lookup; a changed one is looked up again', async () => {
+    const files = new Map([['a', 10]]);
+    const { engine, asked, checked } = fakeEngine(files, true);
+    const cache = withHotCache(engine, { maxBytes: 1 << 20, ttlMs: 500, now });
+    const first = await cache.resolve(get('a'));
+    clock += 600;
+    expect(cache.isFresh(first)).toBe(false);
+    const again = await Promise.all([cache.resolve(get('a')), cache.resolve(get('a'))]);
+    expect(again[0]).toBe(first);
+    expect(again[1]).toBe(first);
+    expect(checked).toEqual(['a']); // one check for both
+    expect(asked).toHaveLength(1);
+    expect(cache.isFresh(first)).toBe(true); // renewed for another TTL
+    files.set('a', 11);
+    clock += 600;
+    const changed = (await cache.resolve(get('a'))) as FileEntry;
+    expect(changed).not.toBe(first);
+    expect(changed.size).toBe(11);
+    expect(asked).toHaveLength(2);
   });
 });
