@@ -264,8 +264,9 @@ export async function startServer(initialConfig: ServerConfig, options: StartOpt
         draining = true;
         tlsWatch?.stop();
         await Promise.all([drain(mainListener, config.gracePeriod * 1000), redirectListener && drain(redirectListener, config.gracePeriod * 1000)]);
-        // Connections closed by force emit their responses' 'close' (and access lines) next.
-        await new Promise((resolve) => setImmediate(resolve));
+        // The server's count drops before the sockets' 'close' (libuv's close phase), and with it
+        // the responses' 'close' that writes their access lines: wait for those.
+        await Promise.all([mainListener.allClosed(), redirectListener?.allClosed()]);
         await engine.close();
         // Last, so the load balancer sees /readyz answer 503 for the whole drain.
         if (adminServer !== undefined) {

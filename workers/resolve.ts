@@ -4,7 +4,7 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { verifyPassword as verifyPasswordHash } from '../src/auth/password-hash';
 import { compressSync } from '../src/core/compress';
-import { createResolver, isUnchanged as isFileUnchanged } from '../src/core/resolve-file';
+import { areUnchangedSync, createResolver } from '../src/core/resolve-file';
 import type { CompressTask, FileResolution, FileStamp, ResolveRequest, ResolverOptions } from '../src/core/resolution';
 
 const resolveFile = createResolver(workerData as ResolverOptions);
@@ -29,9 +29,9 @@ export default async function resolve(request: ResolveRequest): Promise<unknown>
   return resolution;
 }
 
-/** Task `isUnchanged`: the hot-path cache's cheap revalidation (one stat). */
-export async function isUnchanged(stamp: FileStamp): Promise<boolean> {
-  return isFileUnchanged(stamp);
+/** Task `areUnchanged`: the hot-path cache's revalidation, a stat per file, many files a task. */
+export function areUnchanged(stamps: readonly FileStamp[]): boolean[] {
+  return areUnchangedSync(stamps);
 }
 
 /** Second task of the pool (run with `{ name: 'verifyPassword' }`): a slow password-hash check. */

@@ -2,7 +2,7 @@
 // event loop, the threaded engine inside piscina workers; nothing here knows which.
 // SECURITY: this is where containment is enforced (realpath + path.relative, never startsWith).
 
-import { BigIntStats, close, constants as fsConstants, fstat, open, promises as fs, read, Stats } from 'node:fs';
+import { BigIntStats, close, constants as fsConstants, fstat, open, promises as fs, read, Stats, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { contentTypeFor } from './mime';
@@ -154,17 +154,31 @@ function versionOf(stats: BigIntStats): string {
 }
 
 /**
- * True when the file a stamp names is still that version: one stat instead of a whole lookup. A
+ * Per stamp: is the file it names still that version? One stat instead of a whole lookup. A
  * path that now leads elsewhere (a symlink swapped in, a directory replaced) reaches another inode
  * or another ctime, and the caller does the full lookup with every check.
  */
-export async function isUnchanged(stamp: FileStamp): Promise<boolean> {
-  try {
-    const stats = await fs.stat(stamp.path, { bigint: true });
-    return stats.isFile() && versionOf(stats) === stamp.version;
-  } catch {
-    return false;
-  }
+export async function areUnchanged(stamps: readonly FileStamp[]): Promise<boolean[]> {
+  return Promise.all(
+    stamps.map((stamp) =>
+      fs.stat(stamp.path, { bigint: true }).then(
+        (stats) => stats.isFile() && versionOf(stats) === stamp.version,
+        () => false,
+      ),
+    ),
+  );
+}
+
+/** areUnchanged for a pool worker: plain stat calls in a row, no hop through libuv's threads. */
+export function areUnchangedSync(stamps: readonly FileStamp[]): boolean[] {
+  return stamps.map((stamp) => {
+    try {
+      const stats = statSync(stamp.path, { bigint: true });
+      return stats.isFile() && versionOf(stats) === stamp.version;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function statOrNull(file: string): Promise<Stats | null> {

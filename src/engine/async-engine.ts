@@ -1,6 +1,6 @@
 // AsyncEngine: the resolve core runs on the event loop, its I/O on libuv's thread pool.
 
-import { createResolver, isUnchanged } from '../core/resolve-file';
+import { areUnchanged, createResolver } from '../core/resolve-file';
 import type { ResolverOptions } from '../core/resolution';
 import { verifyPassword } from '../auth/password-hash';
 import { compressAsync } from '../core/compress';
@@ -12,7 +12,7 @@ export function createAsyncEngine(options: ResolverOptions): Engine {
     mode: 'async',
     threads: 0,
     resolve,
-    isUnchanged,
+    areUnchanged,
     compress: compressAsync,
     verifyPassword,
     close: async () => undefined,

@@ -31,8 +31,8 @@ export interface Engine {
   readonly threads: number;
   /** Never rejects with a client-visible message: failures are HttpErrors or `failed` resolutions. */
   resolve(request: ResolveRequest): Promise<FileResolution>;
-  /** Is the file a resolution came from still that version? (one stat; see core/resolve-file.ts) */
-  isUnchanged(stamp: FileStamp): Promise<boolean>;
+  /** Per stamp: is the file a resolution came from still that version? (a stat each; core/resolve-file.ts) */
+  areUnchanged(stamps: readonly FileStamp[]): Promise<boolean[]>;
   /** Compresses a file's bytes (in the pool when threaded, on libuv's pool when async). */
   compress(task: CompressTask): Promise<Uint8Array>;
   /** Checks a password against a stored hash (slow by design: in the pool when threaded). */

@@ -17,6 +17,8 @@ import type { Engine } from './engine';
 
 /** Files larger than this stream from disk and are never cached, whatever the cache size. */
 export const CACHE_MAX_FILE_BYTES = 1024 * 1024;
+/** How long background checks gather before one engine call sends them all. */
+const CHECK_BATCH_MS = 50;
 /** What an entry costs besides its bytes (key, objects, map slot), so tiny files count too. */
 const ENTRY_OVERHEAD_BYTES = 512;
 
@@ -51,6 +53,13 @@ interface Entry {
   readonly resolution: FileEntry & { readonly body: Uint8Array };
   readonly checkedAt: number;
   readonly cost: number;
+}
+
+interface Check {
+  readonly key: string;
+  readonly entry: Entry;
+  readonly resolve: (unchanged: boolean) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** The request's identity for the cache: path, trailing slash and the twins asked for. */
@@ -90,54 +99,96 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
     }
   }
 
-  /** Counts the hit and makes `entry` the most recently used. */
-  function touch(key: string, entry: Entry): void {
+  /**
+   * Counts the hit and makes `entry` the most recently used. Past half its TTL, a hit also starts
+   * the check in the background, so a file in steady demand is renewed before it expires and its
+   * requests never wait for the disk (the entry's age still counts from when that check began).
+   */
+  function touch(key: string, entry: Entry, age: number): void {
     hits++;
     entries.delete(key);
     entries.set(key, entry);
+    if (age >= options.ttlMs / 2 && entry.resolution.stamp !== undefined && !checking.has(key)) {
+      revalidate(key, entry, true).catch(() => undefined); // a failed check leaves the entry to expire
+    }
   }
 
   function isFresh(resolution: FileResolution): boolean {
     const key = keyOfCached.get(resolution);
     const entry = key === undefined ? undefined : entries.get(key);
-    if (entry === undefined || entry.resolution !== resolution || now() - entry.checkedAt >= options.ttlMs) return false;
-    touch(key!, entry);
+    if (entry === undefined || entry.resolution !== resolution) return false;
+    const age = now() - entry.checkedAt;
+    if (age >= options.ttlMs) return false;
+    touch(key!, entry, age);
     return true;
   }
 
-  /** Asks (once for everyone waiting) whether an expired entry's file is unchanged; if so, renews it. */
-  function revalidate(key: string, entry: Entry): Promise<boolean> {
-    let pending = checking.get(key);
-    if (pending === undefined) {
-      const checkedAt = now();
-      pending = engine.isUnchanged(entry.resolution.stamp!).then(
-        (unchanged) => {
-          checking.delete(key);
-          if (unchanged && entries.get(key) === entry) {
-            entries.delete(key);
-            entries.set(key, { ...entry, checkedAt });
-          }
-          return unchanged;
-        },
-        (error: unknown) => {
-          checking.delete(key);
-          throw error;
-        },
-      );
-      checking.set(key, pending);
+  /** Background checks waiting to be sent together, by key. */
+  let queued = new Map<string, Check>();
+  let flushTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Whether an entry's file is unchanged (one check for everyone asking): renews the entry if so,
+   * drops it if not. Background checks wait up to CHECK_BATCH_MS so that one engine call (one pool
+   * task when threaded) checks many files; a request that waits on a check sends it at once.
+   */
+  function revalidate(key: string, entry: Entry, background: boolean): Promise<boolean> {
+    const pending = checking.get(key);
+    if (pending !== undefined) {
+      if (!background && queued.has(key)) flushChecks();
+      return pending;
     }
-    return pending;
+    let check!: Check;
+    const promise = new Promise<boolean>((resolve, reject) => (check = { key, entry, resolve, reject }));
+    checking.set(key, promise);
+    queued.set(key, check);
+    if (!background) flushChecks();
+    else flushTimer ??= setTimeout(flushChecks, Math.min(CHECK_BATCH_MS, options.ttlMs / 4)).unref();
+    return promise;
+  }
+
+  function flushChecks(): void {
+    if (flushTimer !== undefined) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const batch = [...queued.values()];
+    queued = new Map();
+    if (batch.length === 0) return;
+    // Renewed entries count their age from before the files were looked at.
+    const checkedAt = now();
+    engine.areUnchanged(batch.map((check) => check.entry.resolution.stamp!)).then(
+      (results) => {
+        batch.forEach(({ key, entry, resolve }, i) => {
+          checking.delete(key);
+          if (entries.get(key) === entry) {
+            if (results[i]) {
+              entries.delete(key);
+              entries.set(key, { ...entry, checkedAt });
+            } else {
+              forget(key, entry);
+            }
+          }
+          resolve(results[i] === true);
+        });
+      },
+      (error: unknown) => {
+        for (const { key, reject } of batch) {
+          checking.delete(key);
+          reject(error);
+        }
+      },
+    );
   }
 
   async function resolve(request: ResolveRequest): Promise<FileResolution> {
     const key = keyOf(request);
     const entry = entries.get(key);
     if (entry !== undefined) {
-      if (now() - entry.checkedAt < options.ttlMs) {
-        touch(key, entry);
+      const age = now() - entry.checkedAt;
+      if (age < options.ttlMs) {
+        touch(key, entry, age);
         return entry.resolution;
       }
-      if (entry.resolution.stamp !== undefined && (await revalidate(key, entry))) {
+      if (entry.resolution.stamp !== undefined && (await revalidate(key, entry, false))) {
         hits++;
         return entry.resolution;
       }

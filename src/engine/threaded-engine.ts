@@ -81,7 +81,7 @@ export function createThreadedEngine(resolverOptions: ResolverOptions, options: 
     mode: 'threaded',
     threads: options.threads,
     resolve: (request: ResolveRequest) => runTask<FileResolution>(request),
-    isUnchanged: async (stamp: FileStamp) => (await runTask<boolean>(stamp, 'isUnchanged')) === true,
+    areUnchanged: (stamps: readonly FileStamp[]) => runTask<boolean[]>(stamps, 'areUnchanged'),
     compress: (task: CompressTask) => runTask<Uint8Array>(task, 'compress'),
     verifyPassword: async (hash: string, password: string) => (await runTask<boolean>({ hash, password }, 'verifyPassword')) === true,
     stats: () => {

@@ -19,6 +19,10 @@ import type { RequestContext } from './context';
 
 /** Answers remembered; past this the oldest goes. */
 const MAX_ANSWERS = 10_000;
+/** Longer keys (huge query strings or Accept values) are not worth remembering. */
+const MAX_KEY_CHARS = 2048;
+/** What an answer costs besides its body: its key, header list and objects. */
+const ANSWER_OVERHEAD_BYTES = 1024;
 
 interface Answer {
   /** The hot-cache entry the answer was built from: the answer lives as long as it is fresh. */
@@ -27,6 +31,8 @@ interface Answer {
   /** Name, value, name, value…: the order the pipeline set them in. */
   readonly headers: readonly (string | number)[];
   readonly body: Buffer;
+  /** Body, key and overhead, as counted against maxBytes. */
+  readonly cost: number;
 }
 
 export interface FastPathOptions {
@@ -34,7 +40,7 @@ export interface FastPathOptions {
   readonly auth: AuthStore;
   /** CORS answers depend on Origin: such requests always take the pipeline. */
   readonly cors: boolean;
-  /** Bytes the remembered bodies may add up to (they are mostly shared with the cache). */
+  /** Bytes the remembered answers may add up to, keys included (bodies are mostly shared with the cache). */
   readonly maxBytes: number;
 }
 
@@ -104,7 +110,7 @@ export function createFastPath(options: FastPathOptions) {
     if (source === undefined || served?.kind !== 'file' || served.body === undefined || res.statusCode !== 200) return;
     if (ctx.principal !== undefined || ctx.signedPath !== undefined || ctx.ranges !== undefined) return;
     const key = keyOf(req);
-    if (key === undefined || !options.cache.isFresh(source)) return;
+    if (key === undefined || key.length > MAX_KEY_CHARS || !options.cache.isFresh(source)) return;
     const headers: (string | number)[] = [];
     // Node ≥ 15.13 has it; @types/node 20 does not declare it on ServerResponse.
     for (const name of (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames()) {
@@ -114,11 +120,12 @@ export function createFastPath(options: FastPathOptions) {
       headers.push(name, value);
     }
     const body = toBuffer(served);
-    if (body.length > options.maxBytes / 4) return;
+    const cost = body.length + key.length * 2 + ANSWER_OVERHEAD_BYTES;
+    if (cost > options.maxBytes / 4) return;
     const previous = answers.get(key);
     if (previous !== undefined) forget(key, previous);
-    answers.set(key, { source, authState: options.auth.current, headers, body });
-    bytes += body.length;
+    answers.set(key, { source, authState: options.auth.current, headers, body, cost });
+    bytes += cost;
     for (const [oldKey, old] of answers) {
       if (answers.size <= MAX_ANSWERS && bytes <= options.maxBytes) break;
       forget(oldKey, old);
@@ -127,7 +134,7 @@ export function createFastPath(options: FastPathOptions) {
 
   function forget(key: string, answer: Answer): void {
     answers.delete(key);
-    bytes -= answer.body.length;
+    bytes -= answer.cost;
   }
 
   return { tryAnswer, record };

@@ -50,6 +50,11 @@ export interface Listener {
   /** Closes connections with no response under way; HTTP/2 connections get a GOAWAY and finish their streams. */
   closeIdleConnections(): void;
   closeAllConnections(): void;
+  /**
+   * Resolves once every connection accepted so far has emitted 'close', after its responses did
+   * (so their access lines are written): what shutdown waits for before the logger closes.
+   */
+  allClosed(): Promise<void>;
   /** HTTPS only: new connections use this context; open ones keep theirs. */
   setSecureContext(context: tls.SecureContextOptions): void;
 }
@@ -74,6 +79,7 @@ export function createListener(handler: RequestHandler, logger: Logger, engineMo
     secure: false,
     closeIdleConnections: () => server.closeIdleConnections(),
     closeAllConnections: () => server.closeAllConnections(),
+    allClosed: trackConnections(server),
     setSecureContext: () => {
       throw new Error('not an HTTPS listener');
     },
@@ -115,6 +121,7 @@ function createSecureListener(
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
   });
+  const allClosed = trackConnections(server);
   const sockets = new Set<tls.TLSSocket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('secureConnection', (socket: tls.TLSSocket) => {
@@ -148,8 +155,27 @@ function createSecureListener(
       for (const socket of sockets) socket.destroy();
       for (const connection of connections) connection.destroy();
     },
+    allClosed,
     setSecureContext: (context) => server.setSecureContext(context),
   };
+}
+
+/**
+ * Counts open connections; the returned function resolves when none is left. Listeners added
+ * here run after Node's own (added when the server was made), which end the responses first.
+ */
+function trackConnections(server: net.Server): () => Promise<void> {
+  let open = 0;
+  let waiting: (() => void)[] = [];
+  server.on('connection', (socket: net.Socket) => {
+    open++;
+    socket.once('close', () => {
+      if (--open > 0) return;
+      for (const wake of waiting) wake();
+      waiting = [];
+    });
+  });
+  return () => (open === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve)));
 }
 
 /** What both listeners share for HTTP/1 connections: timeouts, expectations, raw error answers. */

@@ -191,4 +191,36 @@ describe.each(['tinyhttp', 'tinyhttp-mt'] as const)('graceful shutdown (%s)', (b
     expect(await received).toBe(64 * 1024 * 1024);
     expect(await server.exit).toBe(0);
   });
+
+  test('downloads the grace period cuts off still get their access lines before the process exits', async () => {
+    const big = path.join(fixtures.base, `cut-${binary}`);
+    fs.mkdirSync(big);
+    fs.writeFileSync(path.join(big, 'stall.bin'), Buffer.alloc(32 * 1024 * 1024, 3));
+    const args = binary === 'tinyhttp-mt' ? ['--threads', '2'] : [];
+    const server = await startBinary(binary, [...args, '--port', '0', '--grace-period', '1', big]);
+    let output = '';
+    server.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const { hostname, port } = new URL(server.url);
+    // Five clients that take the headers and then read nothing: still in flight at the deadline.
+    const stalled = await Promise.all(
+      Array.from(
+        { length: 5 },
+        (_, i) =>
+          new Promise<http.ClientRequest>((resolve, reject) => {
+            const req = http.get({ host: hostname, port, path: `/stall.bin?client=${i}`, agent: false }, (res) => {
+              res.pause();
+              res.on('error', () => undefined);
+              resolve(req);
+            });
+            req.on('error', () => undefined);
+            setTimeout(() => reject(new Error('no response headers')), 10_000);
+          }),
+      ),
+    );
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+    for (const req of stalled) req.destroy();
+    const lines = output.split('\n').filter((line) => line.includes('GET /stall.bin?client='));
+    expect(lines).toHaveLength(5);
+  });
 });

@@ -31,7 +31,7 @@ function makeEngine(calls: string[]): Engine {
     mode: 'async',
     threads: 0,
     resolve: async () => ({ kind: 'missing' }),
-    isUnchanged: async () => false,
+    areUnchanged: async (stamps) => stamps.map(() => false),
     compress: async () => new Uint8Array(0),
     verifyPassword: async (hash, password) => {
       calls.push(hash);

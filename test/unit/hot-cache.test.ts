@@ -20,9 +20,9 @@ function fakeEngine(files: Map<string, number>, stamped = false) {
       if (!request.wantBody) return entry;
       return size <= (request.bodyUpTo ?? 64) ? { ...entry, body: new Uint8Array(size) } : { ...entry, fd: 99 };
     },
-    async isUnchanged(stamp) {
-      checked.push(stamp.path);
-      return String(files.get(stamp.path)) === stamp.version;
+    async areUnchanged(stamps) {
+      checked.push(...stamps.map((stamp) => stamp.path));
+      return stamps.map((stamp) => String(files.get(stamp.path)) === stamp.version);
     },
     compress: async () => new Uint8Array(0),
     verifyPassword: async () => false,
