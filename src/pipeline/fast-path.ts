@@ -137,7 +137,10 @@ export function createFastPath(options: FastPathOptions) {
     bytes -= answer.cost;
   }
 
-  return { tryAnswer, record };
+  /** Remembered answers and what they cost, for tests. */
+  const stats = () => ({ answers: answers.size, bytes });
+
+  return { tryAnswer, record, stats };
 }
 
 function toBuffer(file: FileEntry): Buffer {
