@@ -4,9 +4,10 @@
 // autocannon without it) in another, pinned to separate CPUs when taskset is there. Rounds are
 // interleaved (every target once per round) and the report gives the median of the rounds.
 //
-// Environment: BENCH_SECONDS (5) per run, BENCH_ROUNDS (3), BENCH_THREADS (2) for the threaded
+// Environment: BENCH_SECONDS (5) per run after BENCH_WARMUP (1) unmeasured seconds, BENCH_ROUNDS (3), BENCH_THREADS (2) for the threaded
 // engine, BENCH_TARGETS / BENCH_CASES (comma lists), BENCH_PIN=0 (no pinning), BENCH_SERVER_CPUS (1),
 // BENCH_LOAD_CPUS (0). Writes benchmarks/results/latest.{md,svg,json}; the table also goes to stdout.
+// BENCH_REPORT=benchmarks/results/latest.json writes the markdown and chart again without measuring.
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -33,6 +34,8 @@ const MiB = 1024 * KiB;
 const SECONDS = positiveInteger('BENCH_SECONDS', 5);
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const THREADS = positiveInteger('BENCH_THREADS', 2);
+/** Unmeasured load before each measured run (0 for none). */
+const WARMUP_SECONDS = process.env.BENCH_WARMUP === '0' ? 0 : positiveInteger('BENCH_WARMUP', 1);
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 const RSS_SAMPLE_MS = 100;
@@ -482,6 +485,29 @@ function sampleRss(pid: number): () => number {
   };
 }
 
+/** Clock ticks per second of /proc/PID/stat's CPU times (USER_HZ: 100 on Linux builds). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds (user + system) the server's process tree has used so far. Unlike throughput, this is
+ * hardly moved by time the hypervisor steals or by the load generator's speed: it says what each
+ * request costs the server.
+ */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${member}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // no /proc, or the process ended
+    }
+  }
+  return ticks / CLOCK_TICKS;
+}
+
 /** A couple of requests (every path once for spread) so caches and JITs are warm; checks for 200. */
 async function warm(port: number, benchCase: BenchCase): Promise<Fetched> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -554,8 +580,8 @@ function runTool(launch: Launch): Promise<string> {
   });
 }
 
-async function runWrk(port: number, benchCase: BenchCase, scriptFile: string): Promise<LoadResult> {
-  const args = ['-t1', '-c', String(benchCase.connections), '-d', `${SECONDS}s`, '--timeout', `${LOAD_TIMEOUT_S}s`, '--latency'];
+async function runWrk(port: number, benchCase: BenchCase, scriptFile: string, seconds = SECONDS): Promise<LoadResult> {
+  const args = ['-t1', '-c', String(benchCase.connections), '-d', `${seconds}s`, '--timeout', `${LOAD_TIMEOUT_S}s`, '--latency'];
   args.push('-s', scriptFile, `http://127.0.0.1:${port}${benchCase.paths[0]}`);
   const stdout = await runTool({ command: WRK!, args });
   const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
@@ -573,8 +599,8 @@ async function runWrk(port: number, benchCase: BenchCase, scriptFile: string): P
   };
 }
 
-async function runAutocannon(port: number, benchCase: BenchCase): Promise<LoadResult> {
-  const args = [AUTOCANNON, '-c', String(benchCase.connections), '-d', String(SECONDS), '-t', String(LOAD_TIMEOUT_S), '-j'];
+async function runAutocannon(port: number, benchCase: BenchCase, seconds = SECONDS): Promise<LoadResult> {
+  const args = [AUTOCANNON, '-c', String(benchCase.connections), '-d', String(seconds), '-t', String(LOAD_TIMEOUT_S), '-j'];
   if (benchCase.acceptEncoding !== undefined) args.push('-H', `accept-encoding=${benchCase.acceptEncoding}`);
   args.push(`http://127.0.0.1:${port}${benchCase.paths[0]}`);
   const result = JSON.parse(await runTool({ command: process.execPath, args })) as {
@@ -609,6 +635,8 @@ interface Sample extends LoadResult {
   readonly rps: number;
   readonly mibps: number;
   readonly peakRssMiB: number;
+  /** Server CPU per request in µs (rps cases) or per GiB in ms (the huge file). */
+  readonly cpuCost: number;
   /** Body bytes and Content-Encoding of the first warm-up response. */
   readonly warmBodyBytes: number;
   readonly warmEncoding: string;
@@ -628,6 +656,7 @@ interface Summary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly peakRssMiB: number;
+  readonly cpuCost: number;
   readonly errors: number;
   readonly encoding: string;
   /** The case's main metric (req/s, or MiB/s for the huge file). */
@@ -652,6 +681,7 @@ function summarize(samples: readonly Sample[], benchCase: BenchCase): Summary | 
     p50Ms: of((s) => s.p50Ms),
     p99Ms: of((s) => s.p99Ms),
     peakRssMiB: of((s) => s.peakRssMiB),
+    cpuCost: of((s) => s.cpuCost),
     errors: samples.reduce((sum, s) => sum + s.statusErrors + s.timeouts + s.socketErrors, 0),
     encoding: samples[0].warmEncoding,
     main: benchCase.metric === 'rps' ? rps : mibps,
@@ -672,7 +702,7 @@ function machineLine(): string {
     WRK !== undefined ? `wrk ${version(WRK, ['-v'], /wrk (\S+)/)}` : 'autocannon (no wrk)',
     new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     `pinning: ${PINNING_NOTE}`,
-    `${SECONDS} s per run`,
+    `${SECONDS} s per run after ${WARMUP_SECONDS} s of warm-up`,
     ROUNDS >= 3 ? `median of ${ROUNDS} rounds` : `${ROUNDS} round${ROUNDS === 1 ? '' : 's'} (not a median: BENCH_ROUNDS>=3 for one)`,
   ].join(' · ');
 }
@@ -694,6 +724,40 @@ function markdown(header: string, cases: readonly BenchCase[], targets: readonly
     'Targets:',
     '',
     ...targets.map((target) => `- \`${target.name}\`: ${target.description}`),
+    '',
+    '## Summary',
+    '',
+    'The main metric of each case (req/s; MiB/s for 100m) and, in brackets, its ratio to the ceiling.',
+    '',
+    row(['target', ...cases.map((c) => c.name)]),
+    row(['---', ...cases.map(() => '---:')]),
+    ...targets.map((target) =>
+      row([
+        target.name,
+        ...cases.map((c) => {
+          const s = table.get(c.name)?.get(target.name);
+          return s === undefined ? '–' : `${Math.round(s.main)} (${ratio(s.main, table.get(c.name)!.get(CEILING))})`;
+        }),
+      ]),
+    ),
+    '',
+    'Server CPU (user + system, whole process tree) per request in µs (per GiB in ms for 100m) and, in brackets, ' +
+      "the ceiling's cost divided by the target's (1.00: as cheap as the ceiling). Throughput on a shared virtual " +
+      'machine moves with stolen time and with the load generator; CPU per request much less.',
+    '',
+    row(['target', ...cases.map((c) => c.name)]),
+    row(['---', ...cases.map(() => '---:')]),
+    ...targets.map((target) =>
+      row([
+        target.name,
+        ...cases.map((c) => {
+          const s = table.get(c.name)?.get(target.name);
+          const ceiling = table.get(c.name)?.get(CEILING);
+          if (s === undefined) return '–';
+          return `${s.cpuCost.toFixed(1)} (${ceiling === undefined || s.cpuCost === 0 ? '–' : (ceiling.cpuCost / s.cpuCost).toFixed(2)})`;
+        }),
+      ]),
+    ),
   ];
   for (const benchCase of cases) {
     const rows = table.get(benchCase.name)!;
@@ -702,8 +766,8 @@ function markdown(header: string, cases: readonly BenchCase[], targets: readonly
       '',
       `## ${benchCase.name}: ${benchCase.description}, ${benchCase.connections} connections`,
       '',
-      row(['target', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', '× ceiling', '× async', '× nginx', 'errors']),
-      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['target', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', benchCase.metric === 'rps' ? 'CPU µs/req' : 'CPU ms/GiB', '× ceiling', '× async', '× nginx', 'errors']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     );
     for (const target of targets) {
       const s = rows.get(target.name);
@@ -717,6 +781,7 @@ function markdown(header: string, cases: readonly BenchCase[], targets: readonly
           s.rps > 0 ? s.p50Ms.toFixed(2) : '–',
           s.rps > 0 ? s.p99Ms.toFixed(2) : '–',
           s.peakRssMiB.toFixed(0),
+          s.cpuCost.toFixed(1),
           ratio(s.main, rows.get(CEILING)),
           ratio(s.main, rows.get(target.asyncBaseline)),
           ratio(s.main, rows.get(NGINX_BASELINE)),
@@ -837,7 +902,39 @@ function svgChart(header: string, cases: readonly BenchCase[], targets: readonly
 // ---------------------------------------------------------------------------------------------
 // Main
 
+/** Builds the per-case summaries of the samples. */
+function tabulate(cases: readonly BenchCase[], targets: readonly Target[], samples: readonly Sample[]): Table {
+  return new Map(
+    cases.map((benchCase) => [
+      benchCase.name,
+      new Map(
+        targets.flatMap((target) => {
+          const summary = summarize(samples.filter((s) => s.case === benchCase.name && s.target === target.name), benchCase);
+          return summary === undefined ? [] : [[target.name, summary] as const];
+        }),
+      ),
+    ]),
+  );
+}
+
+function writeReport(header: string, cases: readonly BenchCase[], targets: readonly Target[], table: Table, problems: readonly Problem[]): string {
+  const report = markdown(header, cases, targets, table, problems);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.md'), report);
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.svg'), svgChart(header, cases, targets, table));
+  return report;
+}
+
+/** BENCH_REPORT=results.json: writes the markdown and the chart again from saved samples, measuring nothing. */
+function reportOnly(file: string): void {
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { header: string; samples: Sample[]; problems: Problem[] };
+  const cases = CASES.filter((c) => saved.samples.some((s) => s.case === c.name));
+  const targets = TARGETS.filter((t) => saved.samples.some((s) => s.target === t.name));
+  process.stdout.write(writeReport(saved.header, cases, targets, tabulate(cases, targets, saved.samples), saved.problems));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_REPORT !== undefined) return reportOnly(process.env.BENCH_REPORT);
   const cases = selected('BENCH_CASES', CASES);
   const targets = selected('BENCH_TARGETS', TARGETS);
   const problems: Problem[] = [];
@@ -899,7 +996,13 @@ async function main(): Promise<void> {
         for (const benchCase of targetCases) {
           try {
             const warmed = await warm(server.port, benchCase);
+            // Unmeasured load first, so the JIT has compiled the hot paths and caches have settled.
+            if (WARMUP_SECONDS > 0) {
+              if (WRK !== undefined) await runWrk(server.port, benchCase, scripts.get(benchCase.name)!, WARMUP_SECONDS);
+              else await runAutocannon(server.port, benchCase, WARMUP_SECONDS);
+            }
             const stopRss = sampleRss(server.child.pid!);
+            const cpuBefore = cpuSeconds(server.child.pid!);
             let load: LoadResult;
             let peakRss: number;
             try {
@@ -907,6 +1010,7 @@ async function main(): Promise<void> {
             } finally {
               peakRss = stopRss();
             }
+            const cpuUsed = cpuSeconds(server.child.pid!) - cpuBefore;
             const sample: Sample = {
               ...load,
               round,
@@ -915,6 +1019,7 @@ async function main(): Promise<void> {
               rps: load.requests / load.durationS,
               mibps: load.bytes / MiB / load.durationS,
               peakRssMiB: peakRss / MiB,
+              cpuCost: benchCase.metric === 'rps' ? (cpuUsed * 1e6) / Math.max(1, load.requests) : (cpuUsed * 1e3) / Math.max(1e-9, load.bytes / (1024 * MiB)),
               warmBodyBytes: warmed.bytes,
               warmEncoding: warmed.encoding,
             };
@@ -936,26 +1041,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const table: Table = new Map(
-    measurable.map((benchCase) => [
-      benchCase.name,
-      new Map(
-        runnable.flatMap((target) => {
-          const summary = summarize(samples.filter((s) => s.case === benchCase.name && s.target === target.name), benchCase);
-          return summary === undefined ? [] : [[target.name, summary] as const];
-        }),
-      ),
-    ]),
-  );
+  const table = tabulate(measurable, runnable, samples);
   const failing = samples.filter((s) => s.statusErrors + s.timeouts + s.socketErrors > 0);
   if (failing.length > 0) {
     process.stderr.write(`WARNING: errors in ${failing.length} run(s): ${[...new Set(failing.map((s) => `${s.target} ${s.case}`))].join(', ')}\n`);
   }
 
-  const report = markdown(header, measurable, runnable, table, problems);
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.md'), report);
-  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.svg'), svgChart(header, measurable, runnable, table));
+  const report = writeReport(header, measurable, runnable, table, problems);
   fs.writeFileSync(
     path.join(RESULTS_DIR, 'latest.json'),
     JSON.stringify({ header, seconds: SECONDS, rounds: ROUNDS, threads: THREADS, pinning: PINNING ?? null, samples, problems }, null, 2) + '\n',

@@ -17,6 +17,12 @@ import type { Engine } from './engine';
 
 /** Files larger than this stream from disk and are never cached, whatever the cache size. */
 export const CACHE_MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * The share of the TTL after which a hit renews its entry in the background: late enough that a
+ * hot file is checked about once per TTL, early enough that the check (after up to CHECK_BATCH_MS
+ * of batching) is back before the entry expires.
+ */
+const RENEW_AFTER = 0.75;
 /** How long background checks gather before one engine call sends them all. */
 const CHECK_BATCH_MS = 50;
 /** What an entry costs besides its bytes (key, objects, map slot), so tiny files count too. */
@@ -100,7 +106,7 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
   }
 
   /**
-   * Counts the hit and makes `entry` the most recently used. Past half its TTL, a hit also starts
+   * Counts the hit and makes `entry` the most recently used. Past 3/4 of its TTL, a hit also starts
    * the check in the background, so a file in steady demand is renewed before it expires and its
    * requests never wait for the disk (the entry's age still counts from when that check began).
    */
@@ -108,7 +114,7 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
     hits++;
     entries.delete(key);
     entries.set(key, entry);
-    if (age >= options.ttlMs / 2 && entry.resolution.stamp !== undefined && !checking.has(key)) {
+    if (age >= options.ttlMs * RENEW_AFTER && entry.resolution.stamp !== undefined && !checking.has(key)) {
       revalidate(key, entry, true).catch(() => undefined); // a failed check leaves the entry to expire
     }
   }
@@ -143,7 +149,7 @@ export function withHotCache(engine: Engine, options: HotCacheOptions): CachingE
     checking.set(key, promise);
     queued.set(key, check);
     if (!background) flushChecks();
-    else flushTimer ??= setTimeout(flushChecks, Math.min(CHECK_BATCH_MS, options.ttlMs / 4)).unref();
+    else flushTimer ??= setTimeout(flushChecks, Math.min(CHECK_BATCH_MS, (options.ttlMs * (1 - RENEW_AFTER)) / 2)).unref();
     return promise;
   }
 
