@@ -713,6 +713,20 @@ function markdown(header: string, cases: readonly BenchCase[], targets: readonly
   const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
   const ratio = (value: number, reference: Summary | undefined): string =>
     reference === undefined || reference.main === 0 ? '–' : (value / reference.main).toFixed(2);
+  /** Targets × cases, one cell per summary (with the case's ceiling for ratios). */
+  const grid = (cell: (s: Summary, ceiling: Summary | undefined) => string): string[] => [
+    row(['target', ...cases.map((c) => c.name)]),
+    row(['---', ...cases.map(() => '---:')]),
+    ...targets.map((target) =>
+      row([
+        target.name,
+        ...cases.map((c) => {
+          const s = table.get(c.name)?.get(target.name);
+          return s === undefined ? '–' : cell(s, table.get(c.name)?.get(CEILING));
+        }),
+      ]),
+    ),
+  ];
   const out = [
     '# tinyhttp-mt benchmark',
     '',
@@ -729,35 +743,13 @@ function markdown(header: string, cases: readonly BenchCase[], targets: readonly
     '',
     'The main metric of each case (req/s; MiB/s for 100m) and, in brackets, its ratio to the ceiling.',
     '',
-    row(['target', ...cases.map((c) => c.name)]),
-    row(['---', ...cases.map(() => '---:')]),
-    ...targets.map((target) =>
-      row([
-        target.name,
-        ...cases.map((c) => {
-          const s = table.get(c.name)?.get(target.name);
-          return s === undefined ? '–' : `${Math.round(s.main)} (${ratio(s.main, table.get(c.name)!.get(CEILING))})`;
-        }),
-      ]),
-    ),
+    ...grid((s, ceiling) => `${Math.round(s.main)} (${ratio(s.main, ceiling)})`),
     '',
     'Server CPU (user + system, whole process tree) per request in µs (per GiB in ms for 100m) and, in brackets, ' +
       "the ceiling's cost divided by the target's (1.00: as cheap as the ceiling). Throughput on a shared virtual " +
       'machine moves with stolen time and with the load generator; CPU per request much less.',
     '',
-    row(['target', ...cases.map((c) => c.name)]),
-    row(['---', ...cases.map(() => '---:')]),
-    ...targets.map((target) =>
-      row([
-        target.name,
-        ...cases.map((c) => {
-          const s = table.get(c.name)?.get(target.name);
-          const ceiling = table.get(c.name)?.get(CEILING);
-          if (s === undefined) return '–';
-          return `${s.cpuCost.toFixed(1)} (${ceiling === undefined || s.cpuCost === 0 ? '–' : (ceiling.cpuCost / s.cpuCost).toFixed(2)})`;
-        }),
-      ]),
-    ),
+    ...grid((s, ceiling) => `${s.cpuCost.toFixed(1)} (${ceiling === undefined || s.cpuCost === 0 ? '–' : (ceiling.cpuCost / s.cpuCost).toFixed(2)})`),
   ];
   for (const benchCase of cases) {
     const rows = table.get(benchCase.name)!;
