@@ -7,7 +7,8 @@
 // Environment: BENCH_SECONDS (5) per run after BENCH_WARMUP (1) unmeasured seconds, BENCH_ROUNDS (3), BENCH_THREADS (2) for the threaded
 // engine, BENCH_TARGETS / BENCH_CASES (comma lists), BENCH_PIN=0 (no pinning), BENCH_SERVER_CPUS (1),
 // BENCH_LOAD_CPUS (0). Writes benchmarks/results/latest.{md,svg,json}; the table also goes to stdout.
-// BENCH_REPORT=benchmarks/results/latest.json writes the markdown and chart again without measuring.
+// BENCH_REPORT=benchmarks/results/latest.json writes the markdown and chart again without measuring;
+// BENCH_RESULTS_DIR writes the reports elsewhere.
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -27,7 +28,8 @@ const DIST_BENCH = __dirname;
 const TINYHTTP = path.join(REPO_ROOT, 'dist', 'src', 'bin', 'tinyhttp-mt.js');
 const AUTOCANNON = path.join(REPO_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const TYPESCRIPT_JS = path.join(REPO_ROOT, 'node_modules', 'typescript', 'lib', 'typescript.js');
-const RESULTS_DIR = path.join(REPO_ROOT, 'benchmarks', 'results');
+/** Where reports go; BENCH_RESULTS_DIR keeps a shortened run from overwriting the committed ones. */
+const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? path.join(REPO_ROOT, 'benchmarks', 'results');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -1034,6 +1036,7 @@ async function main(): Promise<void> {
   }
 
   const table = tabulate(measurable, runnable, samples);
+  if (samples.length === 0) throw new Error('nothing was measured; no report written');
   const failing = samples.filter((s) => s.statusErrors + s.timeouts + s.socketErrors > 0);
   if (failing.length > 0) {
     process.stderr.write(`WARNING: errors in ${failing.length} run(s): ${[...new Set(failing.map((s) => `${s.target} ${s.case}`))].join(', ')}\n`);
@@ -1048,6 +1051,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Settings errors (an unknown BENCH_TARGETS name…) are one line; BENCH_DEBUG=1 shows the stack.
+  const detail = error instanceof Error ? (process.env.BENCH_DEBUG === '1' ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(`${detail}\n`);
   process.exit(1);
 });

@@ -289,7 +289,8 @@ function describeReloads(config: ServerConfig, tlsFiles: boolean): string {
     tlsFiles && 'TLS certificate and key',
     config.tlsClientCa !== undefined && 'client CA',
   ].filter((part): part is string => part !== false);
-  return parts.length === 0 ? 'nothing (no users, tokens, key, rules or TLS files configured)' : parts.join(', ');
+  const files = parts.length === 0 ? 'nothing (no users, tokens, key, rules or TLS files configured)' : parts.join(', ');
+  return config.cache ? `${files}; file cache emptied` : files;
 }
 
 export function describeStart(binaryName: string, version: string, running: RunningServer, config: ServerConfig): string {
