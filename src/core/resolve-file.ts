@@ -61,21 +61,22 @@ export function createResolver(options: ResolverOptions): Resolver {
    * regular file inside the root. The twin is served with the original's type, its own length
    * and an entity-tag of its own.
    */
-  async function resolveRegularFileOrTwin(real: string, stats: Stats, request: ResolveRequest): Promise<FileResolution> {
+  /** `direct`: the URL's path reached `real` without a symlink (only then may a stat of `real` stand for the lookup). */
+  async function resolveRegularFileOrTwin(real: string, stats: Stats, request: ResolveRequest, direct: boolean): Promise<FileResolution> {
     for (const coding of request.encodings ?? []) {
       const twin = await toContainedRealPath(real + TWIN_SUFFIX[coding]);
       if (typeof twin !== 'string') continue;
       const twinStats = await statOrNull(twin);
       if (!twinStats?.isFile()) continue;
-      const resolution = await resolveRegularFile(twin, twinStats, request);
+      const resolution = await resolveRegularFile(twin, twinStats, request, false);
       if (resolution.kind !== 'file') continue;
       // No stamp: a twin stays valid only while its original exists, which only a full lookup checks.
       return { ...resolution, contentType: contentTypeFor(real), contentEncoding: coding, etag: variantETag(resolution.etag, coding), stamp: undefined };
     }
-    return resolveRegularFile(real, stats, request);
+    return resolveRegularFile(real, stats, request, direct);
   }
 
-  async function resolveRegularFile(real: string, stats: Stats, request: ResolveRequest): Promise<FileResolution> {
+  async function resolveRegularFile(real: string, stats: Stats, request: ResolveRequest, direct: boolean): Promise<FileResolution> {
     // A plain numeric descriptor, not a FileHandle: it may outlive this call (handed to the main
     // thread to stream), and a FileHandle would be closed by its garbage collection.
     let fd: number;
@@ -96,7 +97,9 @@ export function createResolver(options: ResolverOptions): Resolver {
         mtimeMs: Number(opened.mtimeNs / 1_000_000n),
         etag: computeETag(opened.size, opened.mtimeNs),
         contentType: contentTypeFor(real),
-        stamp: { path: real, version: versionOf(opened) },
+        // Through a symlink, the link (or a linked directory) could be re-pointed while `real`
+        // stays the same file: such entries are checked by a full lookup.
+        stamp: direct ? { path: real, version: versionOf(opened) } : undefined,
       };
       if (!request.wantBody) return entry;
       if (size <= (request.bodyUpTo ?? smallFileMaxBytes)) {
@@ -112,12 +115,12 @@ export function createResolver(options: ResolverOptions): Resolver {
     }
   }
 
-  async function resolveDirectory(real: string, request: ResolveRequest): Promise<FileResolution> {
+  async function resolveDirectory(real: string, request: ResolveRequest, direct: boolean): Promise<FileResolution> {
     for (const indexName of indexNames) {
       const contained = await toContainedRealPath(path.join(real, indexName));
       if (typeof contained !== 'string') continue;
       const stats = await statOrNull(contained);
-      if (stats?.isFile()) return resolveRegularFileOrTwin(contained, stats, request);
+      if (stats?.isFile()) return resolveRegularFileOrTwin(contained, stats, request, direct && contained === path.join(real, indexName));
     }
     if (!listing) return MISSING;
     try {
@@ -128,8 +131,11 @@ export function createResolver(options: ResolverOptions): Resolver {
   }
 
   return async function resolveFile(request: ResolveRequest): Promise<FileResolution> {
-    const contained = await toContainedRealPath(path.join(root, ...request.segments));
+    const candidate = path.join(root, ...request.segments);
+    const contained = await toContainedRealPath(candidate);
     if (typeof contained !== 'string') return contained;
+    // No symlink on the way (root is a real path already): the URL names `contained` directly.
+    const direct = contained === candidate;
 
     let stats: Stats;
     try {
@@ -138,13 +144,13 @@ export function createResolver(options: ResolverOptions): Resolver {
       return fromFsError(error);
     }
     if (stats.isDirectory()) {
-      return request.trailingSlash ? resolveDirectory(contained, request) : DIRECTORY;
+      return request.trailingSlash ? resolveDirectory(contained, request, direct) : DIRECTORY;
     }
     // `file.txt/` names a directory that does not exist.
     if (request.trailingSlash) return MISSING;
     // SECURITY: FIFOs, sockets and devices are refused here, before anything opens them.
     if (!stats.isFile()) return MISSING;
-    return resolveRegularFileOrTwin(contained, stats, request);
+    return resolveRegularFileOrTwin(contained, stats, request, direct);
   };
 }
 

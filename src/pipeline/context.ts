@@ -23,6 +23,8 @@ export interface RequestContext {
   resolution?: FileResolution;
   /** The path of the file served when a fallback (clean URL, single-page app) stood in for the target. */
   servedPath?: string;
+  /** True when a fallback (clean URL, single-page app) answers for a target that is missing. */
+  fallback?: boolean;
   /** Open descriptor of the file to stream; whoever takes it clears this and must close it. */
   fd?: number;
   /** Satisfiable byte ranges chosen by the range stage (absent: the whole representation). */

@@ -7,6 +7,7 @@
 // from the memo only when nothing the pipeline reads could make its answer differ: same target,
 // same Accept and Accept-Encoding, no credentials, no conditional or range headers, no body, same
 // authorization state, and the source entry still fresh (the cache's TTL bounds staleness here too).
+// Fallback answers (clean URLs, single-page app) are never remembered.
 // Anything else, including an invalid Host, goes through the pipeline.
 
 import type { IncomingMessage } from 'node:http';
@@ -121,6 +122,9 @@ export function createFastPath(options: FastPathOptions) {
     const served = ctx.resolution;
     if (source === undefined || served?.kind !== 'file' || served.body === undefined || res.statusCode !== 200) return;
     if (ctx.principal !== undefined || ctx.signedPath !== undefined || ctx.ranges !== undefined) return;
+    // A fallback stands in for a missing target: only a lookup of the target (not the freshness of
+    // the fallback's file) can tell when a real file appears there.
+    if (ctx.fallback === true) return;
     const key = keyOf(req);
     if (key === undefined || key.length > MAX_KEY_CHARS || !options.cache.isFresh(source)) return;
     const headers: (string | number)[] = [];

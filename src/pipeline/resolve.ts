@@ -88,6 +88,7 @@ export function createResolveStage(engine: Engine, options: ResolveStageOptions)
         if (candidate.kind === 'file' && options.canFetch(ctx, decodedPath(withSuffix))) {
           resolution = candidate;
           ctx.servedPath = decodedPath(withSuffix);
+          ctx.fallback = true;
         } else discard(candidate);
       }
     }
@@ -100,6 +101,7 @@ export function createResolveStage(engine: Engine, options: ResolveStageOptions)
       if (candidate.kind === 'file' && options.canFetch(ctx, decodedPath(options.spa))) {
         resolution = candidate;
         ctx.servedPath = decodedPath(options.spa);
+        ctx.fallback = true;
       } else discard(candidate);
     }
 

@@ -101,6 +101,51 @@ describe.each(MODES)('%s engine: hot-path cache', (mode) => {
     }
   });
 
+  /** Requests `target` every 20 ms for `ms` (so background renewals run) and returns the last answer. */
+  async function keepHot(server: TestServer, target: string, ms: number, headers: Record<string, string> = {}): Promise<string> {
+    const until = Date.now() + ms;
+    let last = '';
+    while (Date.now() < until) {
+      last = (await request(server.url, target, { headers })).text;
+      await sleep(20);
+    }
+    return last;
+  }
+
+  test('a hot symlink re-pointed inside the root serves its new target within the TTL', async () => {
+    const server = await startTestServer(root, mode, { options: { cacheTtl: String(TTL_MS) } });
+    const link = path.join(root, `current-${mode}.txt`);
+    fs.writeFileSync(path.join(root, `v1-${mode}.txt`), 'version one\n');
+    fs.writeFileSync(path.join(root, `v2-${mode}.txt`), 'version two\n');
+    try {
+      fs.symlinkSync(`v1-${mode}.txt`, link);
+      expect(await keepHot(server, `/current-${mode}.txt`, TTL_MS)).toBe('version one\n');
+      fs.rmSync(link);
+      fs.symlinkSync(`v2-${mode}.txt`, link);
+      // Kept hot the whole time, so only a renewal (not an expiry) could keep the old answer.
+      expect(await keepHot(server, `/current-${mode}.txt`, TTL_MS * 2 + 100)).toBe('version two\n');
+    } finally {
+      fs.rmSync(link, { force: true });
+      await server.close();
+    }
+  });
+
+  test('a hot clean-URL fallback gives way within the TTL to a real file created at its URL', async () => {
+    const server = await startTestServer(root, mode, { options: { cacheTtl: String(TTL_MS), cleanUrls: true } });
+    const page = path.join(root, `about-${mode}.html`);
+    const real = path.join(root, `about-${mode}`);
+    try {
+      fs.writeFileSync(page, 'the html page\n');
+      expect(await keepHot(server, `/about-${mode}`, TTL_MS)).toBe('the html page\n');
+      fs.writeFileSync(real, 'the real file\n');
+      expect(await keepHot(server, `/about-${mode}`, TTL_MS * 2 + 100)).toBe('the real file\n');
+    } finally {
+      fs.rmSync(page, { force: true });
+      fs.rmSync(real, { force: true });
+      await server.close();
+    }
+  });
+
   test('--no-cache sees every change at once', async () => {
     const server = await startTestServer(root, mode, { options: { cache: false } });
     const file = path.join(root, `uncached-${mode}.txt`);
