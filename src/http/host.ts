@@ -11,6 +11,15 @@ export function isValidHost(value: string): boolean {
 }
 
 /**
+ * RFC 9112 §3.2 for HTTP/1.x, given the Host fields found (`count`, the first one's `value`): at
+ * most one, and valid; HTTP/1.1 must send one, HTTP/1.0 may not.
+ */
+export function isAcceptableHttp1Host(count: number, value: string | undefined, httpVersionMinor: number): boolean {
+  if (count === 0) return httpVersionMinor === 0;
+  return count === 1 && isValidHost(value!);
+}
+
+/**
  * Counts Host fields in Node's rawHeaders (name/value pairs). Node keeps only the first Host in
  * `req.headers`, so duplicates are visible only here (RFC 9112 §3.2: more than one is a 400).
  */

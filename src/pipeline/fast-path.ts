@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthState, AuthStore } from '../auth/state';
 import type { FileEntry, FileResolution } from '../core/resolution';
 import type { CachingEngine } from '../engine/hot-cache';
-import { isValidHost } from '../http/host';
+import { isAcceptableHttp1Host } from '../http/host';
 import { certificatePrincipal } from '../tls/client-certificate';
 import type { RequestContext } from './context';
 
@@ -87,8 +87,8 @@ export function createFastPath(options: FastPathOptions) {
       else if (name === 'accept-encoding') acceptEncoding = joined(acceptEncoding, raw[i + 1]);
       else if (DISQUALIFYING_HEADERS.has(name) || (options.cors && name === 'origin')) return undefined;
     }
-    // What the guard stage checks of Host (one, valid; HTTP/1.0 may leave it out): else its 400.
-    if (hosts > 1 || (host === undefined ? req.httpVersionMinor !== 0 : !isValidHost(host))) return undefined;
+    // What the guard stage checks of Host: else its 400.
+    if (!isAcceptableHttp1Host(hosts, host, req.httpVersionMinor)) return undefined;
     return `${acceptEncoding ?? ''}\0${accept ?? ''}\0${req.url ?? ''}`;
   }
 

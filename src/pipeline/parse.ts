@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { HttpError } from '../errors/http-error';
-import { findHostFields, isValidHost } from '../http/host';
+import { findHostFields, isAcceptableHttp1Host, isValidHost } from '../http/host';
 import { parseRequestTarget } from '../http/target';
 import { ALLOWED_METHODS, RequestContext } from './context';
 
@@ -31,7 +31,7 @@ function checkVersionAndHost(req: IncomingMessage): void {
     return;
   }
   if (req.httpVersionMajor !== 1) throw new HttpError('TH_ERR_HTTP_VERSION');
-  if (hosts.length === 0 && req.httpVersionMinor >= 1) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
+  if (!isAcceptableHttp1Host(hosts.length, hosts[0], req.httpVersionMinor)) throw new HttpError('TH_ERR_REQUEST_HOST_INVALID');
 }
 
 /** An HTTP/2 stream seen through node:http2's compatibility API (only the HTTPS listener has them). */

@@ -31,6 +31,9 @@ function fakeEngine(files: Map<string, number>, stamped = false) {
   return { engine, asked, checked };
 }
 
+/** A file of `small` bytes and one just past the cache's per-file limit. */
+const smallAndBig = (small: number) => new Map([['small', small], ['big', CACHE_MAX_FILE_BYTES + 1]]);
+
 const get = (path: string): ResolveRequest => ({ segments: path.split('/'), trailingSlash: false, wantBody: true });
 
 describe('hot-path cache', () => {
@@ -65,10 +68,7 @@ describe('hot-path cache', () => {
   });
 
   test('asks for the bytes of files up to the per-file limit; larger files and HEAD answers are not kept', async () => {
-    const files = new Map([
-      ['small', 100],
-      ['big', CACHE_MAX_FILE_BYTES + 1],
-    ]);
+    const files = smallAndBig(100);
     const { engine, asked } = fakeEngine(files);
     const cache = withHotCache(engine, { maxBytes: 64 << 20, ttlMs: 1000, now });
     expect(await cache.resolve(get('small'))).toHaveProperty('body');
@@ -126,10 +126,7 @@ describe('hot-path cache', () => {
   });
 
   test('requests that miss together share one lookup; a descriptor is never shared', async () => {
-    const files = new Map([
-      ['small', 10],
-      ['big', CACHE_MAX_FILE_BYTES + 1],
-    ]);
+    const files = smallAndBig(10);
     const { engine, asked } = fakeEngine(files);
     const cache = withHotCache(engine, { maxBytes: 64 << 20, ttlMs: 1000, now });
     const small = await Promise.all([cache.resolve(get('small')), cache.resolve(get('small')), cache.resolve(get('small'))]);
